@@ -1,0 +1,14 @@
+const path = require('path');
+const { task, src, dest } = require('gulp');
+
+task('build:icons', copyIcons);
+
+// gulp 5 reads files as UTF-8 by default; icons must be copied byte for byte.
+function copyIcons() {
+	src(path.resolve('nodes', '**', '*.{png,svg}'), { encoding: false }).pipe(
+		dest(path.resolve('dist', 'nodes')),
+	);
+	return src(path.resolve('credentials', '**', '*.{png,svg}'), { encoding: false }).pipe(
+		dest(path.resolve('dist', 'credentials')),
+	);
+}

@@ -1,0 +1,178 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { appendVideoPart } from '../media';
+import { callProvider } from '../transport';
+import type { FieldContext } from '../validation';
+import { normalisePhoneNumber, requireText, requireUuid } from '../validation';
+import type {
+	MessageOptions,
+	ProviderErrorText,
+	ProviderTarget,
+	ProviderWire,
+	SendOutcome,
+	VideoProvider,
+	VideoSource,
+} from './types';
+
+/** `POST .../messages/video` with a JSON body (video by URL). */
+export interface LancepilotVideoJsonBody extends IDataObject {
+	file: string;
+	caption?: string;
+}
+
+/** 201 answer of a message send. `data` is "the created resource", undocumented beyond that. */
+export interface LancepilotCreatedResponse extends IDataObject {
+	status: number;
+	message: string;
+	data: IDataObject;
+}
+
+/** 401 / 404 / 422 answers (Laravel). */
+export interface LancepilotErrorResponse {
+	message?: string;
+	status?: number;
+	errors?: Record<string, string[]>;
+}
+
+/**
+ * Whether the number in the path wants a `+` is not documented; contacts are stored in E.164,
+ * so send that. Kept in one place in case Lancepilot turns out to want bare digits.
+ */
+export function lancepilotNumberPathSegment(digits: string): string {
+	return encodeURIComponent(`+${digits}`);
+}
+
+function isErrorBody(body: unknown): body is LancepilotErrorResponse {
+	return typeof body === 'object' && body !== null && !Array.isArray(body);
+}
+
+export function describeLancepilotError(statusCode: number, body: unknown): ProviderErrorText {
+	const parsed: LancepilotErrorResponse = isErrorBody(body) ? body : {};
+	const providerMessage = parsed.message ?? (typeof body === 'string' && body ? body : `HTTP ${statusCode}`);
+	const fieldErrors = Object.entries(parsed.errors ?? {})
+		.map(([field, problems]) => `${field}: ${Array.isArray(problems) ? problems.join(' ') : String(problems)}`)
+		.join('; ');
+	switch (statusCode) {
+		case 401:
+			return {
+				message: `Lancepilot rejected the API token (401 ${providerMessage})`,
+				description:
+					'Check the API Token in the Lancepilot credential; create a new token in Lancepilot if this one was revoked.',
+			};
+		case 404:
+			return {
+				message: `Lancepilot: ${providerMessage} (404)`,
+				description:
+					'Check the Workspace ID and, when sending by contact ID, the Contact ID: both are UUIDs from your Lancepilot workspace, and the token must belong to that workspace.',
+			};
+		case 422:
+			return {
+				message: `Lancepilot rejected the request: ${providerMessage}${fieldErrors ? ` (${fieldErrors})` : ''}`,
+				description: fieldErrors
+					? `Lancepilot's field errors: ${fieldErrors}. Videos must be MP4 or 3GP and at most 16384 KB; captions at most 1024 characters.`
+					: 'Lancepilot did not accept the request body.',
+			};
+		case 429:
+			return {
+				message: `Lancepilot is rate limiting this token (429 ${providerMessage})`,
+				description: 'Send fewer videos per minute, or try again later.',
+			};
+		default:
+			return {
+				message: `Lancepilot answered HTTP ${statusCode}: ${providerMessage}`,
+				description:
+					statusCode >= 500
+						? 'Lancepilot had a server error.'
+						: fieldErrors || 'See the response body in the error details.',
+			};
+	}
+}
+
+const wire: ProviderWire = {
+	displayName: 'Lancepilot',
+	credentialType: 'lancepilotApi',
+	secretField: 'apiToken',
+	describeError: describeLancepilotError,
+};
+
+function messageIdFrom(data: IDataObject): string | null {
+	for (const key of ['id', 'message_id', 'messageId', 'wamid']) {
+		const value = data[key];
+		if (typeof value === 'string' && value) return value;
+		if (typeof value === 'number') return String(value);
+	}
+	return null;
+}
+
+function asCreatedResponse(body: unknown): LancepilotCreatedResponse {
+	const response = body as Partial<LancepilotCreatedResponse>;
+	const data = response.data && typeof response.data === 'object' && !Array.isArray(response.data) ? response.data : {};
+	return { ...response, status: Number(response.status ?? 201), message: String(response.message ?? ''), data };
+}
+
+function videoBody(source: VideoSource, caption: string): { json?: LancepilotVideoJsonBody; form?: FormData } {
+	if (source.kind === 'binary') {
+		const form = new FormData();
+		appendVideoPart(form, 'file', source.file);
+		if (caption) form.append('caption', caption);
+		return { form };
+	}
+	if (source.kind === 'url') return { json: caption ? { file: source.url, caption } : { file: source.url } };
+	throw new Error('Lancepilot cannot send a 360dialog media ID');
+}
+
+export const lancepilot: VideoProvider = {
+	name: 'lancepilot',
+	displayName: 'Lancepilot',
+	credentialType: wire.credentialType,
+	sources: ['binary', 'url'],
+
+	target(ctx: IExecuteFunctions, context: FieldContext): ProviderTarget {
+		const { itemIndex } = context;
+		const workspaceId = requireUuid(
+			context,
+			'Workspace ID',
+			requireText(context, 'Workspace ID', ctx.getNodeParameter('workspaceId', itemIndex, ''), { required: true }),
+		);
+		const contactBy = ctx.getNodeParameter('contactBy', itemIndex, 'number') as 'number' | 'id';
+		let recipient: string;
+		let contactPath: string;
+		if (contactBy === 'id') {
+			recipient = requireUuid(
+				context,
+				'Contact ID',
+				requireText(context, 'Contact ID', ctx.getNodeParameter('contactId', itemIndex, ''), { required: true }),
+			);
+			contactPath = `contacts/${recipient}`;
+		} else {
+			const typed = requireText(context, 'Phone Number', ctx.getNodeParameter('recipient', itemIndex, ''), {
+				required: true,
+			});
+			recipient = normalisePhoneNumber(context, 'Phone Number', typed);
+			contactPath = `contacts/number/${lancepilotNumberPathSegment(recipient)}`;
+		}
+		const path = `/workspaces/${workspaceId}/${contactPath}/messages/video`;
+
+		return {
+			recipient,
+			async send(source: VideoSource, message: MessageOptions): Promise<SendOutcome> {
+				const body = asCreatedResponse(
+					await callProvider(ctx, wire, context, {
+						method: 'POST',
+						path,
+						...videoBody(source, message.caption),
+						createsMessage: true,
+					}),
+				);
+				return {
+					provider: 'lancepilot',
+					recipient,
+					status: 'created',
+					messageId: messageIdFrom(body.data),
+					mediaId: null,
+					response: body,
+				};
+			},
+		};
+	},
+};

@@ -1,0 +1,74 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import { D, D360_AUTH, LP_AUTH, http, waitFor } from './helpers';
+
+const ROOT = join(__dirname, '..', '..');
+const TS_NODE = join(ROOT, 'node_modules', '.bin', 'ts-node');
+
+interface Running {
+	child: ChildProcessWithoutNullStreams;
+	output: () => string;
+	exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function runCli(env: Record<string, string>): Running {
+	const child = spawn(TS_NODE, ['--transpile-only', 'test/emulator/cli.ts'], {
+		cwd: ROOT,
+		env: { ...process.env, ...env },
+	});
+	let output = '';
+	child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
+	child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
+	const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+		child.on('exit', (code, signal) => resolve({ code, signal })),
+	);
+	return { child, output: () => output, exit };
+}
+
+async function started(run: Running): Promise<{ lancepilot: string; dialog360: string }> {
+	await waitFor(() => run.output().includes('Requests (method path -> status):'), 20_000);
+	const lancepilot = /base URL\s+(http:\/\/127\.0\.0\.1:\d+\/lancepilot\/api\/v3)/.exec(run.output())?.[1];
+	const dialog360 = /base URL\s+(http:\/\/127\.0\.0\.1:\d+\/360dialog)/.exec(run.output())?.[1];
+	if (!lancepilot || !dialog360) throw new Error(`no base URLs in banner:\n${run.output()}`);
+	return { lancepilot, dialog360 };
+}
+
+describe('cli', () => {
+	jest.setTimeout(40_000);
+
+	it.each<NodeJS.Signals>(['SIGTERM', 'SIGINT'])('prints the banner, logs requests without secrets and exits cleanly on %s', async (signal) => {
+		const run = runCli({ EMULATOR_PORT: '0' });
+		try {
+			const urls = await started(run);
+			const banner = run.output();
+			for (const value of [D.lancepilotToken, D.dialog360ApiKey, D.workspaceId, D.contactId, D.contactNumber]) {
+				expect(banner).toContain(value);
+			}
+
+			expect((await http(`${urls.lancepilot}/workspaces?api_token=${D.lancepilotToken}`, { headers: LP_AUTH })).status).toBe(200);
+			expect((await http(`${urls.dialog360}/whatsapp_business_profile?fields=about`, { headers: D360_AUTH })).status).toBe(200);
+			expect((await http(`${urls.dialog360}/messages`, { method: 'POST', headers: { 'D360-API-KEY': 'wrong-key' } })).status).toBe(401);
+			await waitFor(() => run.output().includes('POST /360dialog/messages -> 401'), 5000);
+
+			const requestLog = run.output().slice(banner.length);
+			expect(requestLog).toMatch(/GET \/lancepilot\/api\/v3\/workspaces -> 200/);
+			expect(requestLog).toMatch(/GET \/360dialog\/whatsapp_business_profile -> 200/);
+			expect(requestLog).not.toContain(D.lancepilotToken);
+			expect(requestLog).not.toContain(D.dialog360ApiKey);
+			expect(requestLog).not.toContain('wrong-key');
+
+			run.child.kill(signal);
+			expect(await run.exit).toEqual({ code: 0, signal: null });
+			expect(run.output()).toContain(`${signal} received`);
+		} finally {
+			if (run.child.exitCode === null) run.child.kill('SIGKILL');
+		}
+	});
+
+	it('refuses an invalid EMULATOR_PORT', async () => {
+		const run = runCli({ EMULATOR_PORT: 'eighty' });
+		const { code } = await run.exit;
+		expect(code).toBe(1);
+		expect(run.output()).toContain('EMULATOR_PORT must be an integer');
+	});
+});

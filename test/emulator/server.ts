@@ -1,0 +1,400 @@
+/**
+ * The provider emulator: one node:http server on 127.0.0.1 that mounts Lancepilot under
+ * /lancepilot/api/v3 and 360dialog under /360dialog, records every request and applies latency and
+ * injected faults. Provider behaviour lives in lancepilot.ts / dialog360.ts; this file owns the
+ * request lifecycle (read, record, fault, answer) so that every provider gets the same treatment.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { decodeBody, readBody, summariseBody } from './body';
+import { DIALOG360_PREFIX, Dialog360Provider } from './dialog360';
+import { DEFAULT_FAULT_DELAY_MS, DEFAULT_FAULT_STATUS, FAULTS_WITHOUT_PROCESSING, FaultBook, faultLabel } from './faults';
+import { mediaTypeOf } from './header-params';
+import { LANCEPILOT_PREFIX, LancepilotProvider } from './lancepilot';
+import type {
+	Emulator,
+	EmulatorOptions,
+	FaultSpec,
+	ProviderHandler,
+	ProviderName,
+	ProviderResponse,
+	RecordedRequest,
+	SeedWorkspace,
+} from './types';
+
+export type {
+	CreatedResource,
+	Emulator,
+	EmulatorOptions,
+	FaultHandle,
+	FaultKind,
+	FaultSpec,
+	LancepilotRequestInfo,
+	ProviderName,
+	RecordedPart,
+	RecordedRequest,
+	SeedContact,
+	SeedWorkspace,
+	StoredMedia,
+} from './types';
+export { metaErrorBody, DIALOG360_OWN_ERROR, DIALOG360_PREFIX, DIALOG360_MAX_MEDIA_BYTES } from './dialog360';
+export { LANCEPILOT_PREFIX, LANCEPILOT_MAX_FILE_BYTES, LANCEPILOT_MESSAGES } from './lancepilot';
+
+/** Public demo values: safe to print, never valid anywhere but this emulator. */
+export const EMULATOR_DEFAULTS = {
+	lancepilotToken: 'lp_test_token_0123456789',
+	dialog360ApiKey: 'd360_test_key_0123456789',
+	workspaceId: '3f1c2a9e-7b4d-4e8a-9c6f-1a2b3c4d5e6f',
+	workspaceName: 'Demo workspace',
+	contactId: '8d7e6f5a-4b3c-4d2e-8f1a-0b9c8d7e6f5a',
+	contactNumber: '+4915123456789',
+} as const;
+
+/** Above both providers' 16 MB file limit plus multipart overhead, so a 413 means a client bug. */
+export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
+
+const HTML_PAGE =
+	'<!DOCTYPE html><html><head><title>Service temporarily unavailable</title></head>' +
+	'<body><h1>Service temporarily unavailable</h1><p>The upstream answered with a maintenance page.</p></body></html>';
+
+const NOT_FOUND_OUTSIDE_MOUNTS = { message: 'Not found.', status: 404 };
+
+function defaultWorkspaces(): SeedWorkspace[] {
+	return [
+		{
+			id: EMULATOR_DEFAULTS.workspaceId,
+			name: EMULATOR_DEFAULTS.workspaceName,
+			contacts: [{ id: EMULATOR_DEFAULTS.contactId, number: EMULATOR_DEFAULTS.contactNumber }],
+		},
+	];
+}
+
+function validateOptions(options: EmulatorOptions): void {
+	const port = options.port ?? 0;
+	if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`Invalid port ${port}`);
+	validateLatency(options.latencyMs ?? 0);
+	for (const [label, list] of [
+		['lancepilotTokens', options.lancepilotTokens],
+		['dialog360ApiKeys', options.dialog360ApiKeys],
+	] as const) {
+		if (list !== undefined && (list.length === 0 || list.some((v) => typeof v !== 'string' || v === ''))) {
+			throw new TypeError(`${label} must be a non-empty list of non-empty strings`);
+		}
+	}
+}
+
+function validateLatency(ms: number): void {
+	if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`Latency must be a non-negative number of ms, got ${ms}`);
+}
+
+function splitUrl(url: string): { fullPath: string; queryString: string } {
+	const q = url.indexOf('?');
+	return q === -1 ? { fullPath: url, queryString: '' } : { fullPath: url.slice(0, q), queryString: url.slice(q + 1) };
+}
+
+function queryRecord(params: URLSearchParams): Record<string, string | string[]> {
+	const out: Record<string, string | string[]> = {};
+	for (const key of new Set(params.keys())) {
+		const values = params.getAll(key);
+		out[key] = values.length === 1 ? values[0] : values;
+	}
+	return out;
+}
+
+/** headersDistinct keeps duplicates that req.headers would silently drop (e.g. two Authorization). */
+function headerRecord(req: IncomingMessage): Record<string, string | string[]> {
+	const out: Record<string, string | string[]> = {};
+	for (const [name, values] of Object.entries(req.headersDistinct)) {
+		if (values === undefined) continue;
+		out[name] = values.length === 1 ? values[0] : values;
+	}
+	return out;
+}
+
+function serialise(body: unknown): Buffer {
+	if (Buffer.isBuffer(body)) return body;
+	if (typeof body === 'string') return Buffer.from(body, 'utf8');
+	return Buffer.from(JSON.stringify(body) ?? '', 'utf8');
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+	validateOptions(options);
+	const host = options.host ?? '127.0.0.1';
+	const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+	const log = options.log;
+	let origin = '';
+
+	const lancepilot = new LancepilotProvider({
+		tokens: [...(options.lancepilotTokens ?? [EMULATOR_DEFAULTS.lancepilotToken])],
+		workspaces: options.workspaces ?? defaultWorkspaces(),
+		omitMessageId: options.lancepilotOmitMessageId ?? false,
+	});
+	const dialog360 = new Dialog360Provider({
+		apiKeys: [...(options.dialog360ApiKeys ?? [EMULATOR_DEFAULTS.dialog360ApiKey])],
+		mediaDownloadBase: () => `${origin}${DIALOG360_PREFIX}/media-download`,
+	});
+	const mounts: Array<[string, ProviderHandler]> = [
+		[LANCEPILOT_PREFIX, lancepilot],
+		[DIALOG360_PREFIX, dialog360],
+	];
+
+	const faults = new FaultBook();
+	const records: RecordedRequest[] = [];
+	let latencyMs = options.latencyMs ?? 0;
+	let nextId = 1;
+	let closing = false;
+	// Pending waits, so close() can cut latency/delay short instead of keeping jest alive.
+	const wakers = new Set<() => void>();
+
+	const sleep = (ms: number): Promise<void> =>
+		ms <= 0 || closing
+			? Promise.resolve()
+			: new Promise((resolve) => {
+					const wake = (): void => {
+						clearTimeout(timer);
+						wakers.delete(wake);
+						resolve();
+					};
+					const timer = setTimeout(wake, ms);
+					wakers.add(wake);
+				});
+
+	const mount = (fullPath: string): { handler?: ProviderHandler; path: string } => {
+		for (const [prefix, handler] of mounts) {
+			if (fullPath === prefix) return { handler, path: '/' };
+			if (fullPath.startsWith(`${prefix}/`)) return { handler, path: fullPath.slice(prefix.length) };
+		}
+		return { path: fullPath };
+	};
+
+	const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+		const startedAt = performance.now();
+		let clientGone = false;
+		res.on('close', () => {
+			if (!res.writableFinished) clientGone = true;
+		});
+
+		const method = req.method ?? 'GET';
+		const { fullPath, queryString } = splitUrl(req.url ?? '/');
+		const { handler, path } = mount(fullPath);
+		const query = new URLSearchParams(queryString);
+		const headers = headerRecord(req);
+		const contentTypeHeader = headers['content-type'];
+		const contentType = Array.isArray(contentTypeHeader) ? contentTypeHeader.join(', ') : contentTypeHeader;
+
+		const record: RecordedRequest = {
+			id: nextId++,
+			provider: handler?.name ?? 'unknown',
+			method,
+			path,
+			query: queryRecord(query),
+			headers,
+			...(contentType !== undefined ? { contentType } : {}),
+			bodySize: 0,
+			status: 0,
+			responseBody: undefined,
+			responseSent: false,
+			startedAt,
+			finishedAt: startedAt,
+			receivedAt: new Date().toISOString(),
+		};
+
+		const finish = (): void => {
+			record.finishedAt = performance.now();
+			records.push(record);
+			if (log) {
+				// Path without the query and no header values: credentials never reach the log.
+				const outcome = record.responseSent ? String(record.status) : `no answer (${record.status || '-'})`;
+				const fault = record.fault ? ` [fault ${record.fault}]` : '';
+				const ms = (record.finishedAt - record.startedAt).toFixed(0);
+				log(`${method} ${fullPath} -> ${outcome}${fault} ${ms}ms`);
+			}
+		};
+
+		const answer = (status: number, payload: Buffer, responseHeaders: Record<string, string>, recorded: unknown): void => {
+			record.status = status;
+			record.responseBody = recorded;
+			if (clientGone || closing) {
+				finish();
+				return;
+			}
+			record.responseSent = true;
+			finish();
+			res.writeHead(status, { 'Content-Length': String(payload.length), ...responseHeaders });
+			res.end(payload);
+		};
+
+		const hangUp = (): void => {
+			finish();
+			req.socket.destroy();
+		};
+
+		const read = await readBody(req, maxBodyBytes);
+		if (!read.ok) {
+			record.bodySize = read.received;
+			if (read.reason === 'aborted') {
+				record.clientAborted = true;
+				finish();
+				return;
+			}
+			const body = handler ? handler.errorBody(413) : { message: 'Payload too large.' };
+			answer(413, serialise(body), { 'Content-Type': 'application/json', Connection: 'close' }, body);
+			return;
+		}
+		const body = read.body;
+		record.bodySize = body.length;
+		if (body.length > 0) record.rawBodyPrefix = body.subarray(0, 200).toString('latin1');
+		const decoded = decodeBody(body, contentType);
+		Object.assign(record, summariseBody(decoded));
+
+		const fault = faults.take(record.provider, method, path);
+		if (fault) record.fault = faultLabel(fault);
+		const faultHeaders = fault?.headers ?? {};
+
+		// Latency is waited out before processing: a client that gives up during it has created nothing.
+		await sleep(latencyMs);
+		if (clientGone || closing) {
+			record.clientAborted = true;
+			finish();
+			return;
+		}
+
+		if (fault && FAULTS_WITHOUT_PROCESSING.has(fault.kind)) {
+			applyBareFault(fault, handler, answer, hangUp, faultHeaders);
+			return;
+		}
+
+		const result: ProviderResponse = handler
+			? handler.handle({ method, path, query, headers, mediaType: mediaTypeOf(contentType), body: decoded })
+			: { status: 404, body: NOT_FOUND_OUTSIDE_MOUNTS };
+		record.status = result.status;
+		record.responseBody = result.body;
+		if (result.created) record.created = result.created;
+		if (result.lancepilot) record.lancepilot = result.lancepilot;
+
+		if (fault?.kind === 'reset-after') {
+			hangUp();
+			return;
+		}
+		if (fault?.kind === 'delay') {
+			// The side effect has happened; the answer is late (the ambiguous-timeout case).
+			await sleep(fault.delayMs ?? DEFAULT_FAULT_DELAY_MS);
+		}
+		if (result.rawBody) {
+			answer(
+				result.status,
+				result.rawBody.data,
+				{ 'Content-Type': result.rawBody.contentType, ...result.headers, ...faultHeaders },
+				result.body,
+			);
+			return;
+		}
+		const payload = serialise(result.body);
+		if (fault?.kind === 'malformed') {
+			// Cut the JSON short: the status says success, the body cannot be parsed.
+			const truncated = payload.subarray(0, Math.max(1, Math.floor(payload.length / 2)));
+			answer(
+				result.status,
+				truncated,
+				{ 'Content-Type': 'application/json', ...result.headers, ...faultHeaders },
+				truncated.toString('utf8'),
+			);
+			return;
+		}
+		answer(result.status, payload, { 'Content-Type': 'application/json', ...result.headers, ...faultHeaders }, result.body);
+	};
+
+	const server: Server = createServer((req, res) => {
+		handle(req, res).catch((error: unknown) => {
+			// A bug in the emulator must surface as a loud 500, not as a hanging test.
+			const message = error instanceof Error ? error.message : String(error);
+			log?.(`emulator error: ${message}`);
+			if (!res.headersSent && !res.destroyed) {
+				res.writeHead(500, { 'Content-Type': 'application/json' });
+				res.end(JSON.stringify({ message: 'Emulator internal error', detail: message }));
+			} else {
+				res.destroy();
+			}
+		});
+	});
+
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(options.port ?? 0, host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	const port = (server.address() as AddressInfo).port;
+	const urlHost = host.includes(':') ? `[${host}]` : host;
+	origin = `http://${urlHost}:${port}`;
+
+	let closed: Promise<void> | undefined;
+	const emulator: Emulator = {
+		host,
+		port,
+		origin,
+		lancepilotBaseUrl: `${origin}${LANCEPILOT_PREFIX}`,
+		dialog360BaseUrl: `${origin}${DIALOG360_PREFIX}`,
+		requests: records,
+		messagesCreated: (provider?: ProviderName) =>
+			records.filter((r) => r.created?.kind === 'message' && (provider === undefined || r.provider === provider)),
+		uploads: () => records.filter((r) => r.created?.kind === 'media'),
+		storedMedia: () => dialog360.storedMedia(),
+		setLatency: (ms: number) => {
+			validateLatency(ms);
+			latencyMs = ms;
+		},
+		setLancepilotOmitMessageId: (omit: boolean) => lancepilot.setOmitMessageId(omit),
+		injectFault: (fault: FaultSpec) => faults.inject(fault),
+		clearFaults: () => faults.clear(),
+		reset: () => {
+			records.length = 0;
+			faults.clear();
+			latencyMs = options.latencyMs ?? 0;
+			lancepilot.reset();
+			dialog360.reset();
+		},
+		close: () => {
+			closed ??= new Promise<void>((resolve) => {
+				closing = true;
+				for (const wake of [...wakers]) wake();
+				server.close(() => resolve());
+				server.closeAllConnections();
+			});
+			return closed;
+		},
+	};
+	return emulator;
+}
+
+function applyBareFault(
+	fault: FaultSpec,
+	handler: ProviderHandler | undefined,
+	answer: (status: number, payload: Buffer, headers: Record<string, string>, recorded: unknown) => void,
+	hangUp: () => void,
+	faultHeaders: Record<string, string>,
+): void {
+	switch (fault.kind) {
+		case 'reset-before':
+			hangUp();
+			return;
+		case 'html':
+			answer(fault.status ?? 200, Buffer.from(HTML_PAGE), { 'Content-Type': 'text/html; charset=utf-8', ...faultHeaders }, HTML_PAGE);
+			return;
+		case 'empty':
+			// Declared as JSON on purpose: the nasty case is a client that trusts the header and parses "".
+			answer(fault.status ?? 200, Buffer.alloc(0), { 'Content-Type': 'application/json', ...faultHeaders }, '');
+			return;
+		case 'status': {
+			const status = fault.status ?? DEFAULT_FAULT_STATUS;
+			const body = fault.body !== undefined ? fault.body : handler ? handler.errorBody(status) : NOT_FOUND_OUTSIDE_MOUNTS;
+			const raw = typeof body === 'string' || Buffer.isBuffer(body);
+			answer(status, serialise(body), { 'Content-Type': raw ? 'text/plain; charset=utf-8' : 'application/json', ...faultHeaders }, body);
+			return;
+		}
+		default:
+			throw new Error(`Fault kind ${fault.kind} needs processing and cannot be applied bare`);
+	}
+}

@@ -1,0 +1,226 @@
+/**
+ * Types shared by the emulator's modules and exposed to tests through server.ts.
+ * Kept in one place so the provider modules, the fault book and the server agree on one contract
+ * without importing each other.
+ */
+
+export type ProviderName = 'lancepilot' | 'dialog360';
+
+export interface SeedContact {
+	id: string;
+	number: string;
+}
+
+export interface SeedWorkspace {
+	id: string;
+	name: string;
+	contacts: SeedContact[];
+}
+
+export interface EmulatorOptions {
+	/** 0 (the default) picks an ephemeral port. */
+	port?: number;
+	/** Defaults to 127.0.0.1; the emulator is never meant to listen on a public interface. */
+	host?: string;
+	/** Initial value of setLatency(). */
+	latencyMs?: number;
+	lancepilotTokens?: string[];
+	dialog360ApiKeys?: string[];
+	workspaces?: SeedWorkspace[];
+	/** The real API documents no message id in `data`, so the node must cope without one. */
+	lancepilotOmitMessageId?: boolean;
+	/** Hard cap on a request body; larger bodies get 413. Defaults to 20 MiB. */
+	maxBodyBytes?: number;
+	/** One line per answered request; never receives header values. */
+	log?: (line: string) => void;
+}
+
+export type FaultKind = 'status' | 'reset-before' | 'reset-after' | 'malformed' | 'html' | 'empty' | 'delay';
+
+export interface FaultSpec {
+	provider?: ProviderName;
+	/** Case-insensitive. */
+	method?: string;
+	/** Path without the provider prefix and without the query; a string must match exactly. */
+	path?: string | RegExp;
+	/** Default 1; Infinity allowed. */
+	times?: number;
+	/** Let the first N matching requests through untouched. */
+	skip?: number;
+	kind: FaultKind;
+	/** For kind 'status'; default 500. */
+	status?: number;
+	/** For kind 'status'; default the provider's own error shape. A string or Buffer is sent verbatim. */
+	body?: unknown;
+	headers?: Record<string, string>;
+	/** For kind 'delay'; default 1000. */
+	delayMs?: number;
+}
+
+/** Lets a test see how often a fault fired and withdraw it early. */
+export interface FaultHandle {
+	readonly spec: Readonly<FaultSpec>;
+	readonly applied: number;
+	readonly skipped: number;
+	/** True once the fault can no longer fire (used up, cancelled or cleared). */
+	readonly exhausted: boolean;
+	cancel(): void;
+}
+
+export interface RecordedPart {
+	name: string;
+	filename?: string;
+	contentType?: string;
+	size: number;
+	sha256: string;
+	/** Text parts (no filename) only. */
+	value?: string;
+}
+
+export type CreatedResource =
+	| {
+			kind: 'message';
+			provider: ProviderName;
+			/** Lancepilot: data.id (absent when lancepilotOmitMessageId); 360dialog: the wamid. */
+			messageId?: string;
+			/** Lancepilot: contact id or number as sent; 360dialog: `to`. */
+			recipient: string;
+			/** 'link' for a URL, 'upload' for bytes sent with the message, 'media-id' for a 360dialog media id. */
+			source: 'link' | 'upload' | 'media-id';
+			caption?: string;
+	  }
+	| { kind: 'media'; provider: 'dialog360'; mediaId: string };
+
+/** What the Lancepilot module learnt from the path, so tests can assert the form the node used. */
+export interface LancepilotRequestInfo {
+	workspaceId: string;
+	target:
+		| { kind: 'contact'; contactId: string }
+		| {
+				kind: 'number';
+				/** The path segment exactly as received, e.g. `%2B4915123456789`. */
+				raw: string;
+				decoded: string;
+				/** 'plus' = `+` and digits (E.164), 'digits' = bare digits. */
+				form: 'plus' | 'digits';
+				/** True when the number matched no contact, so Lancepilot created one. */
+				contactCreated: boolean;
+		  };
+}
+
+export interface RecordedRequest {
+	/** Monotonic per emulator, assigned on arrival. */
+	id: number;
+	provider: ProviderName | 'unknown';
+	method: string;
+	/** Without the provider prefix and the query, percent-encoding kept as received. */
+	path: string;
+	query: Record<string, string | string[]>;
+	/** Lower-cased names, as received (including credentials: keep records out of logs). */
+	headers: Record<string, string | string[]>;
+	contentType?: string;
+	bodySize: number;
+	json?: unknown;
+	multipart?: RecordedPart[];
+	/** First 200 bytes as latin1, for debugging. */
+	rawBodyPrefix?: string;
+	/**
+	 * The status the emulator produced. For reset-after it is the status that would have been sent;
+	 * 0 when nothing was produced (reset-before, client gone before processing).
+	 */
+	status: number;
+	responseBody: unknown;
+	/** False when the socket was destroyed instead of answering, or the client had gone. */
+	responseSent: boolean;
+	/** The fault applied to this request, e.g. `status:429`, `reset-after`. */
+	fault?: string;
+	/** Set when the client closed the connection before the emulator processed the request. */
+	clientAborted?: boolean;
+	created?: CreatedResource;
+	lancepilot?: LancepilotRequestInfo;
+	/** performance.now() in ms: monotonic, for rate measurements at the emulator's clock. */
+	startedAt: number;
+	finishedAt: number;
+	/** Wall-clock arrival time, for humans reading a failed test. */
+	receivedAt: string;
+}
+
+export interface StoredMedia {
+	id: string;
+	filename: string;
+	mimeType: string;
+	size: number;
+	sha256: string;
+	data: Buffer;
+	uploadedAt: number;
+}
+
+export interface Emulator {
+	readonly host: string;
+	readonly port: number;
+	/** `http://<host>:<port>` */
+	readonly origin: string;
+	readonly lancepilotBaseUrl: string;
+	readonly dialog360BaseUrl: string;
+	/** Live array, in completion order; reset() empties it in place. */
+	readonly requests: RecordedRequest[];
+	messagesCreated(provider?: ProviderName): RecordedRequest[];
+	uploads(): RecordedRequest[];
+	/** Media currently stored by the 360dialog side (uploaded and not deleted). */
+	storedMedia(): StoredMedia[];
+	setLatency(ms: number): void;
+	setLancepilotOmitMessageId(omit: boolean): void;
+	injectFault(fault: FaultSpec): FaultHandle;
+	clearFaults(): void;
+	/** Clears records, faults, media and contacts created by sends; restores seeds and initial options. */
+	reset(): void;
+	close(): Promise<void>;
+}
+
+// ---- internal contract between server.ts and the provider modules ----
+
+/** The request body as the server decoded it once, so recording and providers see the same thing. */
+export type DecodedBody =
+	| { kind: 'empty' }
+	| { kind: 'json'; value: unknown }
+	| { kind: 'json-malformed'; error: string }
+	| { kind: 'multipart'; parts: ParsedPart[] }
+	| { kind: 'multipart-malformed'; error: string }
+	| { kind: 'other' };
+
+export interface ParsedPart {
+	name: string;
+	filename?: string;
+	contentType?: string;
+	headers: Record<string, string>;
+	data: Buffer;
+}
+
+export interface ProviderRequest {
+	method: string;
+	path: string;
+	query: URLSearchParams;
+	headers: Record<string, string | string[]>;
+	/** Lower-cased media type without parameters, e.g. `application/json`. */
+	mediaType?: string;
+	body: DecodedBody;
+}
+
+export interface ProviderResponse {
+	status: number;
+	/** Serialised as JSON unless rawBody is set. */
+	body: unknown;
+	/** For binary answers (media download); body then only describes it for the record. */
+	rawBody?: { data: Buffer; contentType: string };
+	headers?: Record<string, string>;
+	created?: CreatedResource;
+	lancepilot?: LancepilotRequestInfo;
+}
+
+export interface ProviderHandler {
+	readonly name: ProviderName;
+	handle(request: ProviderRequest): ProviderResponse;
+	/** The provider's own error shape, for status faults and 413 answers. */
+	errorBody(status: number): unknown;
+	reset(): void;
+}

@@ -1,0 +1,216 @@
+import './env';
+
+import { Container } from '@n8n/di';
+import { BinaryDataConfig, BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import type {
+	ExecutionError,
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IDataObject,
+	IExecuteFunctions,
+	INode,
+	INodeExecutionData,
+	INodeParameters,
+	INodeType,
+	INodeTypes,
+	IRun,
+	IWorkflowBase,
+	IWorkflowExecuteAdditionalData,
+} from 'n8n-workflow';
+import { createDeferredPromise, createRunExecutionData, NodeConnectionTypes, Workflow } from 'n8n-workflow';
+
+import { Dialog360Api } from '../../credentials/Dialog360Api.credentials';
+import { LancepilotApi } from '../../credentials/LancepilotApi.credentials';
+import { SendWhatsAppVideo } from '../../nodes/SendWhatsAppVideo/SendWhatsAppVideo.node';
+import { TestCredentialsHelper } from './credentials';
+
+export type BinaryMode = 'memory' | 'filesystem';
+export const BINARY_MODES: BinaryMode[] = ['memory', 'filesystem'];
+
+export const NODE_TYPE = 'n8n-nodes-whatsapp-video.sendWhatsAppVideo';
+const INPUT_NODE_TYPE = 'harness.inputItems';
+
+export interface InputBinary {
+	bytes: Buffer;
+	fileName?: string;
+	mimeType?: string;
+}
+
+/** One item as an upstream node would emit it; binaries are stored through n8n's binary service. */
+export interface InputItem {
+	json?: IDataObject;
+	binary?: Record<string, InputBinary>;
+}
+
+export interface RunOptions {
+	parameters: INodeParameters;
+	items: InputItem[];
+	credentials?: Record<string, ICredentialDataDecryptedObject>;
+	binaryMode?: BinaryMode;
+	continueOnFail?: boolean;
+	/** The node class to run; the tests run the sources, the demo runs the built package. */
+	nodeType?: INodeType;
+	credentialTypes?: ICredentialType[];
+}
+
+export interface RunResult {
+	/** Output items of the Send WhatsApp Video node (empty when it failed). */
+	items: INodeExecutionData[];
+	/** The execution error when the node stopped the workflow. */
+	error?: ExecutionError;
+	run: IRun;
+}
+
+const pendingInputs = new Map<string, InputItem[]>();
+
+/** Emits the items a test prepared, storing each binary through n8n's helpers in the active mode. */
+class InputItems implements INodeType {
+	description = {
+		displayName: 'Input Items',
+		name: 'inputItems',
+		group: ['input'],
+		version: 1,
+		description: 'Emits prepared test items',
+		defaults: { name: 'Input Items' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		properties: [{ displayName: 'Run', name: 'runId', type: 'string' as const, default: '' }],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const runId = this.getNodeParameter('runId', 0) as string;
+		const inputs = pendingInputs.get(runId) ?? [];
+		const items: INodeExecutionData[] = [];
+		for (const [index, input] of inputs.entries()) {
+			const item: INodeExecutionData = { json: input.json ?? {}, pairedItem: { item: 0 } };
+			for (const [property, binary] of Object.entries(input.binary ?? {})) {
+				item.binary ??= {};
+				item.binary[property] = await this.helpers.prepareBinaryData(binary.bytes, binary.fileName, binary.mimeType);
+				if (binary.fileName === undefined) delete item.binary[property].fileName;
+			}
+			item.json.index ??= index;
+			items.push(item);
+		}
+		return [items];
+	}
+}
+
+class NodeTypes implements INodeTypes {
+	constructor(private readonly types: Record<string, INodeType>) {}
+
+	getByName(nodeType: string): INodeType {
+		const type = this.types[nodeType];
+		if (!type) throw new Error(`Unknown node type ${nodeType}`);
+		return type;
+	}
+
+	getByNameAndVersion(nodeType: string): INodeType {
+		return this.getByName(nodeType);
+	}
+
+	getKnownTypes(): IDataObject {
+		return {};
+	}
+}
+
+let activeMode: BinaryMode | undefined;
+
+/** Switches n8n's binary data service between in-memory (`default`) and `filesystem` storage. */
+export async function useBinaryMode(mode: BinaryMode): Promise<void> {
+	if (activeMode === mode) return;
+	const config = Container.get(BinaryDataConfig);
+	config.mode = mode === 'filesystem' ? 'filesystem' : 'default';
+	await Container.get(BinaryDataService).init();
+	activeMode = mode;
+}
+
+let runCounter = 0;
+
+function additionalDataFor(
+	hooks: ExecutionLifecycleHooks,
+	credentialsHelper: TestCredentialsHelper,
+): IWorkflowExecuteAdditionalData {
+	const unavailable = (what: string) => async () => {
+		throw new Error(`${what} is not available in the test harness`);
+	};
+	return {
+		hooks,
+		credentialsHelper,
+		executeWorkflow: unavailable('executeWorkflow'),
+		getRunExecutionData: async () => undefined,
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://127.0.0.1:5678/rest',
+		instanceBaseUrl: 'http://127.0.0.1:5678/',
+		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
+		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
+		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
+		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
+		variables: {},
+		logAiEvent: () => {},
+		startRunnerTask: unavailable('startRunnerTask'),
+	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
+/**
+ * Runs `Input Items -> Send WhatsApp Video` through n8n-core's WorkflowExecute, the engine the n8n
+ * server uses, with real HTTP to wherever the credentials point.
+ */
+export async function runWorkflow(options: RunOptions): Promise<RunResult> {
+	await useBinaryMode(options.binaryMode ?? 'memory');
+	const runId = `run-${++runCounter}`;
+	pendingInputs.set(runId, options.items);
+
+	const credentialTypes = options.credentialTypes ?? [new LancepilotApi(), new Dialog360Api()];
+	const credentialsHelper = new TestCredentialsHelper(
+		Object.fromEntries(credentialTypes.map((type) => [type.name, type])),
+		options.credentials ?? {},
+	);
+	const nodeTypes = new NodeTypes({
+		[INPUT_NODE_TYPE]: new InputItems(),
+		[NODE_TYPE]: options.nodeType ?? new SendWhatsAppVideo(),
+	});
+	const nodes: INode[] = [
+		{ id: 'input', name: 'Input Items', type: INPUT_NODE_TYPE, typeVersion: 1, position: [0, 0], parameters: { runId } },
+		{
+			id: 'send',
+			name: 'Send WhatsApp Video',
+			type: NODE_TYPE,
+			typeVersion: 1,
+			position: [200, 0],
+			parameters: options.parameters,
+			credentials: {
+				lancepilotApi: { id: 'lp', name: 'Lancepilot account' },
+				dialog360Api: { id: 'd360', name: '360dialog account' },
+			},
+			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		},
+	];
+	const connections = {
+		'Input Items': { main: [[{ node: 'Send WhatsApp Video', type: NodeConnectionTypes.Main, index: 0 }]] },
+	};
+	const workflow = new Workflow({ id: runId, name: runId, nodes, connections, nodeTypes, active: false });
+	const workflowData = { id: runId, name: runId, nodes, connections, active: false, settings: {} } as unknown as IWorkflowBase;
+
+	const hooks = new ExecutionLifecycleHooks('manual', runId, workflowData);
+	const finished = createDeferredPromise<IRun>();
+	hooks.addHandler('workflowExecuteAfter', (run) => finished.resolve(run));
+	const runData = createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [{ node: nodes[0], data: { main: [[{ json: {} }]] }, source: null }],
+		},
+	});
+	const additionalData = additionalDataFor(hooks, credentialsHelper);
+	additionalData.executionId = runId;
+	try {
+		await new WorkflowExecute(additionalData, 'manual', runData).processRunExecutionData(workflow);
+		const run = await finished.promise;
+		const taskData = run.data.resultData.runData['Send WhatsApp Video']?.[0];
+		return {
+			items: taskData?.data?.main?.[0] ?? [],
+			error: run.data.resultData.error ?? taskData?.error,
+			run,
+		};
+	} finally {
+		pendingInputs.delete(runId);
+	}
+}
