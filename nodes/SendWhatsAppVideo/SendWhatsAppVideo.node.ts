@@ -267,7 +267,7 @@ export class SendWhatsAppVideo implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Send WhatsApp Video',
 		name: 'sendWhatsAppVideo',
-		icon: 'file:sendWhatsAppVideo.svg',
+		icon: { light: 'file:sendWhatsAppVideo.svg', dark: 'file:sendWhatsAppVideo.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["provider"] === "dialog360" ? "via 360dialog" : "via Lancepilot"}}',

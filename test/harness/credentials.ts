@@ -2,6 +2,7 @@ import type {
 	ICredentialDataDecryptedObject,
 	ICredentials,
 	ICredentialType,
+	GenericValue,
 	IHttpRequestOptions,
 	INode,
 	INodeCredentialsDetails,
@@ -39,10 +40,10 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		const authenticate = this.types[typeName]?.authenticate;
 		if (typeof authenticate === 'function') return await authenticate(credentials, options);
 		if (!authenticate || authenticate.type !== 'generic') return options;
-		const resolve = (value: unknown) =>
+		const resolve = (value: unknown): GenericValue =>
 			typeof value === 'string' && value.startsWith('=')
 				? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, '')
-				: value;
+				: (value as GenericValue);
 		const { headers, qs, body } = authenticate.properties;
 		for (const [key, value] of Object.entries(headers ?? {})) {
 			options.headers = { ...options.headers, [key]: resolve(value) };

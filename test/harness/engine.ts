@@ -12,6 +12,7 @@ import type {
 	INodeExecutionData,
 	INodeParameters,
 	INodeType,
+	INodeTypeDescription,
 	INodeTypes,
 	IRun,
 	IWorkflowBase,
@@ -44,6 +45,8 @@ export interface InputItem {
 
 export interface RunOptions {
 	parameters: INodeParameters;
+	/** Type name of the node under test; defaults to the package's node type name. */
+	typeName?: string;
 	items: InputItem[];
 	credentials?: Record<string, ICredentialDataDecryptedObject>;
 	binaryMode?: BinaryMode;
@@ -65,7 +68,7 @@ const pendingInputs = new Map<string, InputItem[]>();
 
 /** Emits the items a test prepared, storing each binary through n8n's helpers in the active mode. */
 class InputItems implements INodeType {
-	description = {
+	description: INodeTypeDescription = {
 		displayName: 'Input Items',
 		name: 'inputItems',
 		group: ['input'],
@@ -74,7 +77,7 @@ class InputItems implements INodeType {
 		defaults: { name: 'Input Items' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		properties: [{ displayName: 'Run', name: 'runId', type: 'string' as const, default: '' }],
+		properties: [{ displayName: 'Run', name: 'runId', type: 'string', default: '' }],
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -167,21 +170,20 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
 	);
 	const nodeTypes = new NodeTypes({
 		[INPUT_NODE_TYPE]: new InputItems(),
-		[NODE_TYPE]: options.nodeType ?? new SendWhatsAppVideo(),
+		[options.typeName ?? NODE_TYPE]: options.nodeType ?? new SendWhatsAppVideo(),
 	});
 	const nodes: INode[] = [
 		{ id: 'input', name: 'Input Items', type: INPUT_NODE_TYPE, typeVersion: 1, position: [0, 0], parameters: { runId } },
 		{
 			id: 'send',
 			name: 'Send WhatsApp Video',
-			type: NODE_TYPE,
+			type: options.typeName ?? NODE_TYPE,
 			typeVersion: 1,
 			position: [200, 0],
 			parameters: options.parameters,
-			credentials: {
-				lancepilotApi: { id: 'lp', name: 'Lancepilot account' },
-				dialog360Api: { id: 'd360', name: '360dialog account' },
-			},
+			credentials: Object.fromEntries(
+				credentialTypes.map((type) => [type.name, { id: type.name, name: `${type.displayName} account` }]),
+			),
 			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
 		},
 	];
