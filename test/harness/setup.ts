@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import type { Emulator } from '../emulator/server';
-import { EMULATOR_DEFAULTS } from '../emulator/server';
+import { EMULATOR_DEFAULTS, startEmulator } from '../emulator/server';
+import type { InputItem } from './engine';
 
 export const FIXTURES_DIR = join(__dirname, '..', 'fixtures', 'videos');
 
@@ -27,4 +29,31 @@ export function emulatorCredentials(
 			baseUrl: emulator.dialog360BaseUrl,
 		},
 	};
+}
+
+/** Starts one emulator for the test file and clears its records and faults before each test. */
+export function useEmulator(): () => Emulator {
+	let emulator: Emulator | undefined;
+	beforeAll(async () => {
+		emulator = await startEmulator();
+	});
+	afterAll(async () => {
+		await emulator?.close();
+	});
+	beforeEach(() => emulator?.reset());
+	return () => {
+		if (!emulator) throw new Error('The emulator has not started');
+		return emulator;
+	};
+}
+
+export const D = EMULATOR_DEFAULTS;
+
+/** An item carrying a fixture video the way an upstream node that does not know the type would. */
+export function videoItem(name = 'baseline-aac-faststart.mp4', mimeType = 'application/octet-stream', property = 'data'): InputItem {
+	return { binary: { [property]: { bytes: fixture(name), fileName: name, mimeType } } };
+}
+
+export function sha256(bytes: Buffer): string {
+	return createHash('sha256').update(bytes).digest('hex');
 }
