@@ -35,11 +35,17 @@ const NETWORK_REASONS: Record<string, string> = {
 	ERR_SOCKET_CONNECTION_TIMEOUT: 'the connection timed out',
 };
 
+/**
+ * n8n wraps network failures in a NodeApiError that keeps the socket error's code only in
+ * `httpCode` (the original error is not kept as `cause`), so look there as well.
+ */
 function networkCode(error: unknown): string | undefined {
 	let current: unknown = error;
 	for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
-		const code = (current as { code?: unknown }).code;
-		if (typeof code === 'string' && code in NETWORK_REASONS) return code;
+		for (const key of ['code', 'httpCode']) {
+			const code = (current as Record<string, unknown>)[key];
+			if (typeof code === 'string' && code in NETWORK_REASONS) return code;
+		}
 		current = (current as { cause?: unknown }).cause;
 	}
 	return undefined;
@@ -120,7 +126,8 @@ export async function callProvider(
 		throw fail(
 			`Could not reach ${wire.displayName} at ${hostOf(url)}: ${reason}`,
 			`Check the Base URL in the ${wire.displayName} credential and the network of this n8n instance.${unknownOutcome}`,
-			{ code: code ?? 'UNKNOWN', url },
+			// Not under `code`: NodeApiError would replace our message with its generic one for that code.
+			{ networkError: code ?? 'UNKNOWN', url },
 		);
 	}
 

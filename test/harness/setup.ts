@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INodeParameters } from 'n8n-workflow';
 
 import type { Emulator } from '../emulator/server';
 import { EMULATOR_DEFAULTS, startEmulator } from '../emulator/server';
 import type { InputItem } from './engine';
+import { runWorkflow } from './engine';
 
 export const FIXTURES_DIR = join(__dirname, '..', 'fixtures', 'videos');
 
@@ -56,4 +57,17 @@ export function videoItem(name = 'baseline-aac-faststart.mp4', mimeType = 'appli
 
 export function sha256(bytes: Buffer): string {
 	return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Runs one item expecting the provider to refuse it; returns the NodeApiError the run stopped with. */
+export async function providerFailure(
+	emulator: Emulator,
+	parameters: INodeParameters,
+	overrides: { apiToken?: string; apiKey?: string } = {},
+): Promise<{ name: string; message: string; description?: string; httpCode?: string }> {
+	const result = await runWorkflow({ parameters, items: [{ json: {} }], credentials: emulatorCredentials(emulator, overrides) });
+	expect(result.items).toEqual([]);
+	const error = result.error as unknown as { name: string; message: string; description?: string; httpCode?: string };
+	expect(error.name).toBe('NodeApiError');
+	return error;
 }
