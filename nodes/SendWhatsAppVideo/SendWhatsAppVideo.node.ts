@@ -11,6 +11,7 @@ import { NodeConnectionTypes, NodeError, NodeOperationError } from 'n8n-workflow
 import { readBinaryVideo } from './media';
 import { PROVIDERS } from './providers';
 import type { MessageOptions, ProviderName, SourceKind, VideoProvider, VideoSource } from './providers/types';
+import type { RequestContext, RetryPolicy } from './transport';
 import type { FieldContext } from './validation';
 import {
 	CALLBACK_DATA_MAX_CHARACTERS,
@@ -174,6 +175,14 @@ const properties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
+				displayName: 'Callback Data',
+				name: 'callbackData',
+				type: 'string',
+				default: '',
+				description: 'Up to 512 characters returned in the status webhooks of this message, e.g. an order ID',
+				displayOptions: { show: { '/provider': ['dialog360'] } },
+			},
+			{
 				displayName: 'File Name',
 				name: 'fileName',
 				type: 'string',
@@ -181,6 +190,15 @@ const properties: INodeProperties[] = [
 				placeholder: 'e.g. promo.mp4',
 				description: "File name to send instead of the binary's own name",
 				displayOptions: { show: { '/source': ['binary'] } },
+			},
+			{
+				displayName: 'Max Retries',
+				name: 'maxRetries',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 10 },
+				default: 3,
+				description:
+					'How often to retry when the provider is throttling or unavailable (429, 503) or the connection never reached it. A send whose outcome is unknown is never retried, so no one gets the video twice.',
 			},
 			{
 				displayName: 'Reply To Message ID',
@@ -192,12 +210,20 @@ const properties: INodeProperties[] = [
 				displayOptions: { show: { '/provider': ['dialog360'] } },
 			},
 			{
-				displayName: 'Callback Data',
-				name: 'callbackData',
-				type: 'string',
-				default: '',
-				description: 'Up to 512 characters returned in the status webhooks of this message, e.g. an order ID',
-				displayOptions: { show: { '/provider': ['dialog360'] } },
+				displayName: 'Request Timeout (Seconds)',
+				name: 'timeoutSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 120,
+				description: 'Longest wait for one answer from the provider; uploads of large videos need the most',
+			},
+			{
+				displayName: 'Time Budget per Item (Seconds)',
+				name: 'timeBudgetSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 300,
+				description: 'No new retry starts for an item once this much time has passed since it began',
 			},
 		],
 	},
@@ -205,6 +231,9 @@ const properties: INodeProperties[] = [
 
 interface ItemOptions {
 	fileName?: unknown;
+	maxRetries?: unknown;
+	timeoutSeconds?: unknown;
+	timeBudgetSeconds?: unknown;
 	replyToMessageId?: unknown;
 	callbackData?: unknown;
 }
@@ -232,6 +261,19 @@ function readSourceKind(ctx: IExecuteFunctions, context: FieldContext, provider:
 		);
 	}
 	return source;
+}
+
+function positiveNumber(value: unknown, fallback: number): number {
+	const number = typeof value === 'number' ? value : Number(value);
+	return Number.isFinite(number) && number >= 0 ? number : fallback;
+}
+
+function retryPolicy(options: ItemOptions, startedAt: number): RetryPolicy {
+	return {
+		maxRetries: Math.floor(positiveNumber(options.maxRetries, 3)),
+		timeoutMs: Math.max(1, positiveNumber(options.timeoutSeconds, 120)) * 1000,
+		deadline: startedAt + positiveNumber(options.timeBudgetSeconds, 300) * 1000,
+	};
 }
 
 /** Checks every remaining field; only a binary source reads data, and that comes last. */
@@ -291,13 +333,14 @@ export class SendWhatsAppVideo implements INodeType {
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			const context: FieldContext = { node, itemIndex };
 			try {
+				const options = this.getNodeParameter('options', itemIndex, {}) as ItemOptions;
+				const requestContext: RequestContext = { ...context, retry: retryPolicy(options, Date.now()) };
 				const providerName = this.getNodeParameter('provider', itemIndex) as ProviderName;
 				const provider = PROVIDERS[providerName];
 				if (!provider) {
 					throw invalidField(context, 'Provider', `unknown provider ${quote(providerName)}`, 'Choose Lancepilot or 360dialog.');
 				}
-				const options = this.getNodeParameter('options', itemIndex, {}) as ItemOptions;
-				const target = provider.target(this, context);
+				const target = provider.target(this, requestContext);
 				const message = readMessageOptions(this, context, options);
 				const source = await readSource(this, context, readSourceKind(this, context, provider), options);
 				const outcome = await target.send(source, message);

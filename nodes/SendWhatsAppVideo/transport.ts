@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, JsonObject } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, sleep } from 'n8n-workflow';
 
 import type { ProviderWire } from './providers/types';
 import type { FieldContext } from './validation';
@@ -82,15 +82,59 @@ function hostOf(url: string): string {
 	}
 }
 
+/** How hard to try for one item; set from the node's options. */
+export interface RetryPolicy {
+	/** Further attempts after the first, only where the provider cannot have accepted the message. */
+	maxRetries: number;
+	/** Per request; a send that times out is not retried, since it may have gone through. */
+	timeoutMs: number;
+	/** Epoch milliseconds after which no new attempt starts for this item. */
+	deadline: number;
+}
+
+/** An item's field context plus how hard to try for it. */
+export interface RequestContext extends FieldContext {
+	retry: RetryPolicy;
+}
+
+/** Longest wait a Retry-After header can impose; beyond it the item fails rather than stalls. */
+export const RETRY_AFTER_CAP_MS = 60_000;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 10_000;
+
+/** These mean the request never reached the provider, so even a message send is safe to repeat. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
+export function parseRetryAfter(header: string | string[] | undefined, now = Date.now()): number | undefined {
+	const value = Array.isArray(header) ? header[0] : header;
+	if (!value) return undefined;
+	if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.round(parseFloat(value) * 1000);
+	const date = Date.parse(value);
+	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Exponential backoff with full jitter, so many items throttled together do not retry in step. */
+function backoffMs(retryNumber: number): number {
+	const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** retryNumber);
+	return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+type Attempt =
+	| { ok: true; body: object }
+	| { ok: false; error: NodeApiError; retryable: boolean; retryAfterMs?: number };
+
 /**
  * Sends one request to a provider with the node's credential and returns the parsed JSON body of
- * a 2xx answer. Every other outcome becomes a `NodeApiError` that carries the provider's own
- * message and details, with the credential's secret removed from everything it contains.
+ * a 2xx answer, retrying only where the provider cannot have acted on it: throttling (429, the
+ * provider's throttling codes), 503, a connection that never reached it, and any transient failure
+ * of a request that creates no message. Every other outcome becomes a `NodeApiError` carrying the
+ * provider's own message and details, with the credential's secret removed from all of it.
  */
 export async function callProvider(
 	ctx: IExecuteFunctions,
 	wire: ProviderWire,
-	context: FieldContext,
+	context: RequestContext,
 	request: ProviderRequest,
 ): Promise<unknown> {
 	const credentials = await ctx.getCredentials(wire.credentialType, context.itemIndex);
@@ -107,42 +151,83 @@ export async function callProvider(
 	const unknownOutcome = request.createsMessage
 		? ` The video may or may not have been delivered: check the chat or the ${wire.displayName} dashboard before sending it again.`
 		: ' Nothing was sent to the recipient.';
+	const notSent = ' Nothing was sent to the recipient.';
 
-	let response: FullResponse;
-	try {
-		response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, wire.credentialType, {
-			method: request.method,
-			url,
-			qs: request.qs,
-			body: request.form ?? request.json,
-			json: request.json !== undefined,
-			encoding: 'text',
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-		})) as FullResponse;
-	} catch (error) {
-		const code = networkCode(error);
-		const reason = code ? NETWORK_REASONS[code] : 'the request failed before an answer arrived';
-		throw fail(
-			`Could not reach ${wire.displayName} at ${hostOf(url)}: ${reason}`,
-			`Check the Base URL in the ${wire.displayName} credential and the network of this n8n instance.${unknownOutcome}`,
-			// Not under `code`: NodeApiError would replace our message with its generic one for that code.
-			{ networkError: code ?? 'UNKNOWN', url },
-		);
-	}
+	const attempt = async (): Promise<Attempt> => {
+		let response: FullResponse;
+		try {
+			response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, wire.credentialType, {
+				method: request.method,
+				url,
+				qs: request.qs,
+				body: request.form ?? request.json,
+				json: request.json !== undefined,
+				encoding: 'text',
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+				timeout: context.retry.timeoutMs,
+			})) as FullResponse;
+		} catch (caught) {
+			const code = networkCode(caught);
+			const reason = code ? NETWORK_REASONS[code] : 'the request failed before an answer arrived';
+			const neverSent = code !== undefined && NEVER_SENT.has(code);
+			return {
+				ok: false,
+				retryable: neverSent || !request.createsMessage,
+				error: fail(
+					`Could not reach ${wire.displayName} at ${hostOf(url)}: ${reason}`,
+					`Check the Base URL in the ${wire.displayName} credential and the network of this n8n instance.${neverSent ? notSent : unknownOutcome}`,
+					// Not under `code`: NodeApiError would replace our message with its generic one for that code.
+					{ networkError: code ?? 'UNKNOWN', url },
+				),
+			};
+		}
 
-	const { parsed, isJson } = parseBody(response.body);
-	const { statusCode } = response;
-	if (statusCode >= 200 && statusCode < 300) {
-		if (isJson && parsed && typeof parsed === 'object') return redact(parsed, secret);
-		throw fail(
-			`${wire.displayName} answered HTTP ${statusCode} with ${parsed === '' ? 'an empty body' : 'a body that is not JSON'}`,
-			`The answer could not be read, so it is unknown whether the request succeeded.${unknownOutcome}`,
-			{ statusCode, body: parsed as string },
-			statusCode,
+		const { parsed, isJson } = parseBody(response.body);
+		const { statusCode } = response;
+		if (statusCode >= 200 && statusCode < 300) {
+			if (isJson && parsed && typeof parsed === 'object') return { ok: true, body: redact(parsed, secret) };
+			return {
+				ok: false,
+				retryable: !request.createsMessage,
+				error: fail(
+					`${wire.displayName} answered HTTP ${statusCode} with ${parsed === '' ? 'an empty body' : 'a body that is not JSON'}`,
+					`The answer could not be read, so it is unknown whether the request succeeded.${unknownOutcome}`,
+					{ statusCode, body: parsed as string },
+					statusCode,
+				),
+			};
+		}
+		const throttled = statusCode === 429 || wire.isThrottled(statusCode, parsed);
+		const retryable = throttled || statusCode === 503 || (!request.createsMessage && statusCode >= 500);
+		const { message, description } = wire.describeError(statusCode, parsed);
+		const outcome = statusCode >= 500 && statusCode !== 503 && request.createsMessage ? unknownOutcome : '';
+		return {
+			ok: false,
+			retryable,
+			retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+			error: fail(message, `${description}${outcome}`, { statusCode, body: parsed as JsonObject }, statusCode),
+		};
+	};
+
+	for (let retryNumber = 0; ; retryNumber++) {
+		const result = await attempt();
+		if (result.ok) return result.body;
+		const { error } = result;
+		if (!result.retryable) throw error;
+		const attempts = retryNumber + 1;
+		if (retryNumber >= context.retry.maxRetries) {
+			if (retryNumber > 0) error.message = `${error.message} (gave up after ${attempts} attempts)`;
+			throw error;
+		}
+		const waitMs = result.retryAfterMs !== undefined ? Math.min(result.retryAfterMs, RETRY_AFTER_CAP_MS) : backoffMs(retryNumber);
+		if (Date.now() + waitMs > context.retry.deadline) {
+			error.message = `${error.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: the next retry would pass the item's time budget)`;
+			throw error;
+		}
+		ctx.logger.warn(
+			`${wire.displayName} ${request.method} ${request.path.split('/')[1] ?? ''}: retrying item ${context.itemIndex} in ${Math.round(waitMs)} ms (attempt ${attempts} failed: ${error.message})`,
 		);
+		await sleep(waitMs);
 	}
-	const { message, description } = wire.describeError(statusCode, parsed);
-	const outcome = statusCode >= 500 && request.createsMessage ? unknownOutcome : '';
-	throw fail(message, `${description}${outcome}`, { statusCode, body: parsed as JsonObject }, statusCode);
 }

@@ -3,8 +3,8 @@ import { NodeApiError } from 'n8n-workflow';
 
 import type { VideoFile } from '../media';
 import { appendVideoPart } from '../media';
+import type { RequestContext } from '../transport';
 import { callProvider } from '../transport';
-import type { FieldContext } from '../validation';
 import { normalisePhoneNumber, requireText } from '../validation';
 import type {
 	MessageOptions,
@@ -101,14 +101,23 @@ export function describeDialog360Error(statusCode: number, body: unknown): Provi
 	};
 }
 
+/** WhatsApp's throughput (130429) and pair-rate (131056) limits: the message was not accepted. */
+const THROTTLING_CODES = new Set([130429, 131056]);
+
+export function isDialog360Throttled(_statusCode: number, body: unknown): boolean {
+	const error = isErrorBody(body) ? body.error : undefined;
+	return typeof error === 'object' && error !== null && THROTTLING_CODES.has(error.code ?? 0);
+}
+
 const wire: ProviderWire = {
 	displayName: '360dialog',
 	credentialType: 'dialog360Api',
 	secretField: 'apiKey',
 	describeError: describeDialog360Error,
+	isThrottled: isDialog360Throttled,
 };
 
-function unreadableAnswer(context: FieldContext, what: string, body: unknown, createsMessage: boolean): NodeApiError {
+function unreadableAnswer(context: RequestContext, what: string, body: unknown, createsMessage: boolean): NodeApiError {
 	return new NodeApiError(context.node, { body: body as JsonObject }, {
 		message: `360dialog's answer to ${what} did not have the documented shape`,
 		description: createsMessage
@@ -118,7 +127,7 @@ function unreadableAnswer(context: FieldContext, what: string, body: unknown, cr
 	});
 }
 
-async function uploadMedia(ctx: IExecuteFunctions, context: FieldContext, file: VideoFile): Promise<string> {
+async function uploadMedia(ctx: IExecuteFunctions, context: RequestContext, file: VideoFile): Promise<string> {
 	const form = new FormData();
 	form.append('messaging_product', 'whatsapp');
 	appendVideoPart(form, 'file', file);
@@ -151,7 +160,7 @@ export const dialog360: VideoProvider = {
 	credentialType: wire.credentialType,
 	sources: ['binary', 'url', 'mediaId'],
 
-	target(ctx: IExecuteFunctions, context: FieldContext): ProviderTarget {
+	target(ctx: IExecuteFunctions, context: RequestContext): ProviderTarget {
 		const typed = requireText(context, 'Phone Number', ctx.getNodeParameter('recipient', context.itemIndex, ''), {
 			required: true,
 		});

@@ -1,8 +1,8 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { appendVideoPart } from '../media';
+import type { RequestContext } from '../transport';
 import { callProvider } from '../transport';
-import type { FieldContext } from '../validation';
 import { normalisePhoneNumber, requireText, requireUuid } from '../validation';
 import type {
 	MessageOptions,
@@ -93,6 +93,8 @@ const wire: ProviderWire = {
 	credentialType: 'lancepilotApi',
 	secretField: 'apiToken',
 	describeError: describeLancepilotError,
+	// Lancepilot documents no throttling answer besides a plain 429.
+	isThrottled: () => false,
 };
 
 function messageIdFrom(data: IDataObject): string | null {
@@ -127,7 +129,7 @@ export const lancepilot: VideoProvider = {
 	credentialType: wire.credentialType,
 	sources: ['binary', 'url'],
 
-	target(ctx: IExecuteFunctions, context: FieldContext): ProviderTarget {
+	target(ctx: IExecuteFunctions, context: RequestContext): ProviderTarget {
 		const { itemIndex } = context;
 		const workspaceId = requireUuid(
 			context,

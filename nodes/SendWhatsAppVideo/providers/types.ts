@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { VideoFile } from '../media';
-import type { FieldContext } from '../validation';
+import type { RequestContext } from '../transport';
 
 export type ProviderName = 'lancepilot' | 'dialog360';
 
@@ -47,7 +47,7 @@ export interface VideoProvider {
 	credentialType: string;
 	sources: SourceKind[];
 	/** Reads and checks the recipient fields of one item. Sends nothing. */
-	target(ctx: IExecuteFunctions, context: FieldContext): ProviderTarget;
+	target(ctx: IExecuteFunctions, context: RequestContext): ProviderTarget;
 }
 
 /** How a provider's error bodies read, for the transport to turn into a `NodeApiError`. */
@@ -62,4 +62,6 @@ export interface ProviderWire {
 	/** The credential field that must never appear in any output, error or log. */
 	secretField: string;
 	describeError(statusCode: number, body: unknown): ProviderErrorText;
+	/** Provider-specific "slow down" answers besides HTTP 429; they never create a message. */
+	isThrottled(statusCode: number, body: unknown): boolean;
 }

@@ -29,7 +29,9 @@ describe('Send WhatsApp Video node', () => {
 			expect(names).toContain(name);
 		}
 		const options = description.properties.find((property) => property.name === 'options');
-		expect(options?.options?.map((option) => option.name)).toEqual(['fileName', 'replyToMessageId', 'callbackData']);
+		expect(options?.options?.map((option) => option.name)).toEqual(
+			expect.arrayContaining(['fileName', 'replyToMessageId', 'callbackData', 'maxRetries', 'timeoutSeconds', 'timeBudgetSeconds']),
+		);
 	});
 
 	describe.each(BINARY_MODES)('with binary data kept %s', (binaryMode) => {

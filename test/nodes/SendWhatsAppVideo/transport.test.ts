@@ -23,7 +23,7 @@ describe('answers that cannot be read are errors that say whether the video may 
 
 	test('a 200 with an unreadable body from /media says no message was sent', async () => {
 		emulator().injectFault({ provider: 'dialog360', path: '/media', kind: 'html' });
-		const result = await runWorkflow({ parameters: { ...dialog360, source: 'binary' }, items: [videoItem()], credentials: emulatorCredentials(emulator()), continueOnFail: true });
+		const result = await runWorkflow({ parameters: { ...dialog360, source: 'binary', options: { maxRetries: 0 } }, items: [videoItem()], credentials: emulatorCredentials(emulator()), continueOnFail: true });
 		expect(result.items[0].json.description).toMatch(/Nothing was sent to the recipient/);
 		expect(emulator().messagesCreated()).toEqual([]);
 	});
@@ -44,12 +44,14 @@ describe('answers that cannot be read are errors that say whether the video may 
 			});
 		});
 		const result = await runWorkflow({
-			parameters: dialog360,
+			parameters: { ...dialog360, options: { maxRetries: 1 } },
 			items: [{}],
 			credentials: { dialog360Api: { apiKey: D.dialog360ApiKey, baseUrl: `http://127.0.0.1:${closedPort}` } },
 		});
-		expect(result.error?.message).toBe(`Could not reach 360dialog at 127.0.0.1:${closedPort}: the connection was refused`);
-		expect(result.error?.description).toMatch(/Check the Base URL in the 360dialog credential/);
+		expect(result.error?.message).toBe(
+			`Could not reach 360dialog at 127.0.0.1:${closedPort}: the connection was refused (gave up after 2 attempts)`,
+		);
+		expect(result.error?.description).toMatch(/Check the Base URL in the 360dialog credential.*Nothing was sent to the recipient/);
 	});
 });
 
