@@ -1,0 +1,295 @@
+/**
+ * The example workflows in examples/ are what users import: every Send WhatsApp Video node in them
+ * must use parameter names and values the node defines, and its parameters, fed the items the
+ * upstream nodes would produce, must send a message through the real engine.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { IDataObject, INodeParameters, INodeProperties } from 'n8n-workflow';
+
+import { SendWhatsAppVideo } from '../../nodes/SendWhatsAppVideo/SendWhatsAppVideo.node';
+import type { Emulator } from '../emulator/server';
+import { startEmulator } from '../emulator/server';
+import type { InputItem } from '../harness/engine';
+import { BINARY_MODES, NODE_TYPE, runWorkflow } from '../harness/engine';
+import { emulatorCredentials, fixture } from '../harness/setup';
+
+const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
+
+interface WorkflowNode {
+	id: string;
+	name: string;
+	type: string;
+	typeVersion: number;
+	position: [number, number];
+	parameters: INodeParameters;
+	credentials?: Record<string, { id?: string; name: string }>;
+	webhookId?: string;
+}
+
+interface WorkflowFile {
+	name: string;
+	nodes: WorkflowNode[];
+	connections: Record<string, { main: Array<Array<{ node: string; type: string; index: number }>> }>;
+}
+
+/** n8n core node types the examples use, with versions that exist in n8n 2.x. */
+const KNOWN_CORE_NODES: Record<string, number[]> = {
+	'n8n-nodes-base.manualTrigger': [1],
+	'n8n-nodes-base.code': [1, 2],
+	'n8n-nodes-base.formTrigger': [1, 2, 2.1, 2.2],
+};
+
+const description = new SendWhatsAppVideo().description;
+const properties = description.properties;
+
+function load(file: string): WorkflowFile {
+	return JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as WorkflowFile;
+}
+
+function sendNodes(workflow: WorkflowFile): WorkflowNode[] {
+	return workflow.nodes.filter((node) => node.type === NODE_TYPE);
+}
+
+/** The node's parameter values as n8n sees them: defaults, overridden by what the example sets. */
+function effectiveParameters(parameters: INodeParameters): INodeParameters {
+	const values: INodeParameters = {};
+	for (const property of properties) if (!(property.name in values)) values[property.name] = property.default;
+	return { ...values, ...parameters };
+}
+
+/** n8n's displayOptions rule: every `show` key matches and no `hide` key matches ('/x' = root). */
+function isShown(property: INodeProperties, local: INodeParameters, root: INodeParameters): boolean {
+	const valueOf = (key: string) => (key.startsWith('/') ? root[key.slice(1)] : local[key]);
+	const { show, hide } = property.displayOptions ?? {};
+	for (const [key, allowed] of Object.entries(show ?? {})) {
+		if (!(allowed as unknown[]).includes(valueOf(key))) return false;
+	}
+	for (const [key, hidden] of Object.entries(hide ?? {})) {
+		if ((hidden as unknown[]).includes(valueOf(key))) return false;
+	}
+	return true;
+}
+
+/** Problems with one Send WhatsApp Video node's parameters, in words; empty when all is well. */
+function parameterProblems(node: WorkflowNode): string[] {
+	const problems: string[] = [];
+	const params = effectiveParameters(node.parameters);
+	for (const [name, value] of Object.entries(node.parameters)) {
+		const definitions = properties.filter((p) => p.name === name);
+		if (definitions.length === 0) {
+			problems.push(`"${name}" is not a parameter of the node`);
+			continue;
+		}
+		const shown = definitions.filter((p) => isShown(p, params, params));
+		if (shown.length === 0) {
+			problems.push(`"${name}" is set but not shown for these settings`);
+			continue;
+		}
+		for (const definition of shown) {
+			const isExpression = typeof value === 'string' && value.startsWith('=');
+			if (definition.type === 'options' && !isExpression) {
+				const allowed = (definition.options ?? []).map((o) => (o as { value: unknown }).value);
+				if (!allowed.includes(value)) problems.push(`"${name}" = ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+			}
+			if (definition.type === 'collection') {
+				for (const [option, optionValue] of Object.entries((value ?? {}) as IDataObject)) {
+					const sub = (definition.options ?? []).find((o) => (o as INodeProperties).name === option) as INodeProperties | undefined;
+					if (!sub) problems.push(`"${name}.${option}" is not an option of the node`);
+					else if (!isShown(sub, (value ?? {}) as INodeParameters, params)) problems.push(`"${name}.${option}" is not shown for these settings`);
+					else if (optionValue === '') problems.push(`"${name}.${option}" is empty`);
+				}
+			}
+		}
+	}
+	for (const property of properties) {
+		if (property.required && isShown(property, params, params) && (params[property.name] ?? '') === '') {
+			problems.push(`required parameter "${property.name}" is empty`);
+		}
+	}
+	const wanted = (description.credentials ?? []).filter((c) => isShown(c as INodeProperties, params, params)).map((c) => c.name);
+	const given = Object.keys(node.credentials ?? {});
+	if (JSON.stringify(given) !== JSON.stringify(wanted)) {
+		problems.push(`credentials ${JSON.stringify(given)} should be ${JSON.stringify(wanted)}`);
+	}
+	return problems;
+}
+
+/** What a Code node's `return [...]` produces, evaluated the way the Code node would run it. */
+function codeNodeItems(node: WorkflowNode): InputItem[] {
+	// The examples are this repository's own files; the code is a literal list of items.
+	const output = new Function(String(node.parameters.jsCode))() as Array<{ json: IDataObject }>;
+	return output.map((item) => ({ json: item.json }));
+}
+
+/** A submission of an n8n Form Trigger (v2): json keyed by field label, files under label.replace(/\W/g, '_'). */
+function formSubmission(node: WorkflowNode, answers: Record<string, string>, video: Buffer): InputItem {
+	const fields = (node.parameters.formFields as { values: IDataObject[] }).values;
+	const item: InputItem = { json: { submittedAt: '2025-01-01T00:00:00.000+00:00', formMode: 'test' }, binary: {} };
+	for (const field of fields) {
+		const label = String(field.fieldLabel);
+		if (field.fieldType === 'file') {
+			item.json![label] = { filename: 'holiday.mp4', mimetype: 'video/mp4', size: video.length };
+			item.binary![label.replace(/\W/g, '_')] = { bytes: video, fileName: 'holiday.mp4', mimeType: 'video/mp4' };
+		} else {
+			item.json![label] = answers[label] ?? '';
+		}
+	}
+	return item;
+}
+
+describe('example workflows', () => {
+	const files = readdirSync(EXAMPLES_DIR).filter((file) => file.endsWith('.json'));
+
+	it('are the two documented examples', () => {
+		expect(files.sort()).toEqual(['form-upload-to-360dialog.json', 'send-video-from-url.json']);
+	});
+
+	describe.each(files)('%s', (file) => {
+		const workflow = load(file);
+
+		it('is a well-formed n8n workflow', () => {
+			expect(typeof workflow.name).toBe('string');
+			const names = workflow.nodes.map((node) => node.name);
+			expect(new Set(names).size).toBe(names.length);
+			expect(new Set(workflow.nodes.map((node) => node.id)).size).toBe(names.length);
+			for (const node of workflow.nodes) {
+				expect(node.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+				expect(node.position).toHaveLength(2);
+				if (node.type === NODE_TYPE) expect(node.typeVersion).toBe(1);
+				else expect(KNOWN_CORE_NODES[node.type]).toContain(node.typeVersion);
+			}
+			for (const [from, outputs] of Object.entries(workflow.connections)) {
+				expect(names).toContain(from);
+				for (const target of outputs.main.flat()) {
+					expect(names).toContain(target.node);
+					expect(target.type).toBe('main');
+				}
+			}
+			// Every node but the trigger has exactly one incoming connection: the examples are chains.
+			const targets = Object.values(workflow.connections).flatMap((c) => c.main.flat().map((t) => t.node));
+			expect(targets.sort()).toEqual(names.filter((name) => !/Trigger$/.test(workflow.nodes.find((n) => n.name === name)!.type)).sort());
+		});
+
+		it('sets only parameters the Send WhatsApp Video node defines and shows', () => {
+			const nodes = sendNodes(workflow);
+			expect(nodes).toHaveLength(1);
+			for (const node of nodes) expect(parameterProblems(node)).toEqual([]);
+		});
+	});
+
+	it('the README pastes one of them verbatim', () => {
+		const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+		const pasted = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((match) => JSON.parse(match[1]) as unknown);
+		expect(pasted).toHaveLength(1);
+		expect(files.map((file) => load(file) as unknown)).toContainEqual(pasted[0]);
+	});
+
+	it("the README's parameter table lists every parameter and option of the node, with its display name", () => {
+		const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+		const section = readme.split(/^## /m).find((part) => part.startsWith('Parameters\n')) ?? '';
+		const documented = [...section.matchAll(/^\| `([\w.]+)` \| ([^|]+) \|/gm)].map((row) => `${row[1]} = ${row[2].trim()}`);
+		const defined = new Set<string>();
+		for (const property of properties) {
+			if (property.type === 'collection') {
+				for (const option of (property.options ?? []) as INodeProperties[]) {
+					defined.add(`${property.name}.${option.name} = ${property.displayName} → ${option.displayName}`);
+				}
+			} else {
+				defined.add(`${property.name} = ${property.displayName}`);
+			}
+		}
+		expect(documented.sort()).toEqual([...defined].sort());
+	});
+
+	it('the parameter check catches misspelt, hidden and invalid parameters', () => {
+		const [node] = sendNodes(load('send-video-from-url.json'));
+		const broken = (parameters: INodeParameters) => parameterProblems({ ...node, parameters: { ...node.parameters, ...parameters } });
+		expect(broken({ videoURL: 'https://example.com/a.mp4' })).toEqual(['"videoURL" is not a parameter of the node']);
+		expect(broken({ mediaId: '123' })).toEqual(['"mediaId" is set but not shown for these settings']);
+		expect(broken({ source: 'mediaId' })[0]).toContain('is not one of binary, url');
+		expect(broken({ options: { callbackData: 'x' } })).toEqual(['"options.callbackData" is not shown for these settings']);
+		expect(broken({ workspaceId: '' })).toEqual(['required parameter "workspaceId" is empty']);
+	});
+
+	describe('sending with the examples\' parameters', () => {
+		let emulator: Emulator;
+
+		beforeAll(async () => {
+			emulator = await startEmulator();
+		});
+		afterAll(async () => {
+			await emulator.close();
+		});
+		beforeEach(() => emulator.reset());
+
+		it('send-video-from-url.json: one Lancepilot message per recipient of the Code node', async () => {
+			const workflow = load('send-video-from-url.json');
+			const [send] = sendNodes(workflow);
+			const items = codeNodeItems(workflow.nodes.find((node) => node.type === 'n8n-nodes-base.code')!);
+			expect(items).toHaveLength(2);
+
+			const result = await runWorkflow({ parameters: send.parameters, items, credentials: emulatorCredentials(emulator) });
+
+			expect(result.error).toBeUndefined();
+			expect(result.items.map((item) => [item.json.status, item.json.recipient])).toEqual([
+				['created', '4915123456789'],
+				['created', '14155550123'],
+			]);
+			const created = emulator.messagesCreated('lancepilot');
+			expect(created.map((r) => r.json)).toEqual([
+				{ file: 'https://example.com/videos/welcome.mp4', caption: 'Hi Ada, here is your welcome video!' },
+				{ file: 'https://example.com/videos/welcome.mp4', caption: 'Hi Grace, here is your welcome video!' },
+			]);
+			expect(created.map((r) => r.lancepilot?.target)).toEqual([
+				expect.objectContaining({ kind: 'number', decoded: '+4915123456789' }),
+				expect.objectContaining({ kind: 'number', decoded: '+14155550123' }),
+			]);
+		});
+
+		it.each(BINARY_MODES)('form-upload-to-360dialog.json: uploads the form\'s file and sends it by media ID (%s binary mode)', async (binaryMode) => {
+			const workflow = load('form-upload-to-360dialog.json');
+			const [send] = sendNodes(workflow);
+			const form = workflow.nodes.find((node) => node.type === 'n8n-nodes-base.formTrigger')!;
+			const video = fixture('baseline-aac-faststart.mp4');
+			const submission = formSubmission(form, { 'Phone number': '+49 151 23456789', Caption: 'Look at this!' }, video);
+			expect(Object.keys(submission.binary!)).toEqual([send.parameters.binaryPropertyName]);
+
+			const result = await runWorkflow({
+				parameters: send.parameters,
+				items: [submission],
+				binaryMode,
+				credentials: emulatorCredentials(emulator),
+			});
+
+			expect(result.error).toBeUndefined();
+			const [upload] = emulator.uploads();
+			const mediaId = upload.created?.kind === 'media' ? upload.created.mediaId : undefined;
+			expect(upload.multipart?.find((part) => part.name === 'file')).toMatchObject({
+				filename: 'holiday.mp4',
+				contentType: 'video/mp4',
+				size: video.length,
+			});
+			expect(result.items.map((item) => item.json)).toEqual([
+				expect.objectContaining({ provider: 'dialog360', recipient: '4915123456789', status: 'accepted', mediaId }),
+			]);
+			expect(emulator.messagesCreated('dialog360').map((r) => r.json)).toEqual([
+				expect.objectContaining({ to: '4915123456789', video: { id: mediaId, caption: 'Look at this!' } }),
+			]);
+		});
+
+		it('form-upload-to-360dialog.json: an empty Caption field sends no caption', async () => {
+			const workflow = load('form-upload-to-360dialog.json');
+			const [send] = sendNodes(workflow);
+			const form = workflow.nodes.find((node) => node.type === 'n8n-nodes-base.formTrigger')!;
+			const submission = formSubmission(form, { 'Phone number': '+49 151 23456789' }, fixture('baseline-aac-faststart.mp4'));
+
+			const result = await runWorkflow({ parameters: send.parameters, items: [submission], credentials: emulatorCredentials(emulator) });
+
+			expect(result.error).toBeUndefined();
+			const [message] = emulator.messagesCreated('dialog360');
+			expect((message.json as { video: IDataObject }).video).not.toHaveProperty('caption');
+		});
+	});
+});
