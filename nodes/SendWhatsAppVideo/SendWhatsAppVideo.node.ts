@@ -241,6 +241,7 @@ interface ItemOptions {
 function readMessageOptions(ctx: IExecuteFunctions, context: FieldContext, options: ItemOptions): MessageOptions {
 	const caption = requireText(context, 'Caption', ctx.getNodeParameter('caption', context.itemIndex, ''), {
 		required: false,
+		keepWhitespace: true,
 	});
 	const callbackData = requireText(context, 'Callback Data', options.callbackData, { required: false });
 	return {

@@ -220,7 +220,11 @@ export async function callProvider(
 			if (retryNumber > 0) error.message = `${error.message} (gave up after ${attempts} attempts)`;
 			throw error;
 		}
-		const waitMs = result.retryAfterMs !== undefined ? Math.min(result.retryAfterMs, RETRY_AFTER_CAP_MS) : backoffMs(retryNumber);
+		if (result.retryAfterMs !== undefined && result.retryAfterMs > RETRY_AFTER_CAP_MS) {
+			error.message = `${error.message} (${wire.displayName} asked to wait ${Math.ceil(result.retryAfterMs / 1000)} s before retrying, longer than this node waits)`;
+			throw error;
+		}
+		const waitMs = result.retryAfterMs ?? backoffMs(retryNumber);
 		if (Date.now() + waitMs > context.retry.deadline) {
 			error.message = `${error.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: the next retry would pass the item's time budget)`;
 			throw error;

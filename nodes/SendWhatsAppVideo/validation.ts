@@ -49,7 +49,7 @@ export function requireText(
 	context: FieldContext,
 	field: string,
 	value: unknown,
-	{ required }: { required: boolean },
+	{ required, keepWhitespace = false }: { required: boolean; keepWhitespace?: boolean },
 ): string {
 	if (value === undefined || value === null || value === '') {
 		if (!required) return '';
@@ -79,6 +79,8 @@ export function requireText(
 			`Fill in "${field}", or check that the expression resolves to a value for this item.`,
 		);
 	}
+	// Captions keep their line breaks and indentation; identifiers lose stray spaces from copy-paste.
+	if (keepWhitespace) return text.trim() === '' ? '' : text;
 	return text.trim();
 }
 

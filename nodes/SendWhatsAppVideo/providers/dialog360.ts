@@ -74,8 +74,10 @@ export function describeDialog360Error(statusCode: number, body: unknown): Provi
 		const code = typeof error.code === 'number' ? error.code : undefined;
 		const details = error.error_data?.details;
 		const hint = code !== undefined ? META_CODE_HINTS[code] : undefined;
+		// Meta prefixes its own message with "(#<code>) "; the code is already in ours.
+		const text = (error.message ?? 'unknown error').replace(/^\(#\d+\)\s*/, '');
 		return {
-			message: `WhatsApp error${code !== undefined ? ` ${code}` : ''}: ${error.message ?? 'unknown error'}${details ? ` (${details})` : ''}`,
+			message: `WhatsApp error${code !== undefined ? ` ${code}` : ''}: ${text}${details ? ` (${details})` : ''}`,
 			description: [details ? `Details: ${details}.` : '', hint ?? '', error.fbtrace_id ? `Trace ID: ${error.fbtrace_id}.` : '']
 				.filter(Boolean)
 				.join(' ') || `360dialog answered HTTP ${statusCode}.`,

@@ -255,3 +255,12 @@ describe('Send WhatsApp Video node', () => {
 		});
 	});
 });
+
+test('a caption keeps its line breaks; a whitespace-only caption is left out', async () => {
+	const caption = 'Line one\n\n  - indented point\n';
+	await send({ ...dialog360, source: 'url', videoUrl: 'https://cdn.example.com/a.mp4', caption }, [{}]);
+	await send({ ...dialog360, source: 'url', videoUrl: 'https://cdn.example.com/b.mp4', caption: ' \n ' }, [{}]);
+	const [first, second] = emulator().requests.sort((a, b) => a.id - b.id);
+	expect((first.json as { video: { caption: string } }).video.caption).toBe(caption);
+	expect((second.json as { video: object }).video).toEqual({ link: 'https://cdn.example.com/b.mp4' });
+});

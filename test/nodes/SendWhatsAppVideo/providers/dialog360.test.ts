@@ -43,7 +43,7 @@ describe('360dialog errors: both shapes become NodeApiErrors', () => {
 
 	test('a real validation answer from the provider (unknown media id) is shown with its details', async () => {
 		const error = await providerFailure(emulator(), { ...dialog360, source: 'mediaId', mediaId: '999999999999999' });
-		expect(error.message).toMatch(/^WhatsApp error 100: \(#100\) Invalid parameter \(Param video\['id'\] is not a valid whatsapp business account media attachment ID\)$/);
+		expect(error.message).toMatch(/^WhatsApp error 100: Invalid parameter \(Param video\['id'\] is not a valid whatsapp business account media attachment ID\)$/);
 	});
 
 	test('an upload that fails sends no message', async () => {
@@ -54,7 +54,7 @@ describe('360dialog errors: both shapes become NodeApiErrors', () => {
 			credentials: emulatorCredentials(emulator()),
 			continueOnFail: true,
 		});
-		expect(result.items[0].json.error).toBe('WhatsApp error 131053: (#131053) Media upload error (File is corrupt)');
+		expect(result.items[0].json.error).toBe('WhatsApp error 131053: Media upload error (File is corrupt)');
 		expect(emulator().messagesCreated()).toEqual([]);
 	});
 });
