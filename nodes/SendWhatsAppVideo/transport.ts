@@ -201,7 +201,8 @@ export async function callProvider(
 		const throttled = statusCode === 429 || wire.isThrottled(statusCode, parsed);
 		const retryable = throttled || statusCode === 503 || (!request.createsMessage && statusCode >= 500);
 		const { message, description } = wire.describeError(statusCode, parsed);
-		const outcome = statusCode >= 500 && statusCode !== 503 && request.createsMessage ? unknownOutcome : '';
+		// A refusal (4xx, 503) means the provider did not take the message; other 5xx on a send may hide a success.
+		const outcome = statusCode >= 500 && statusCode !== 503 && request.createsMessage ? unknownOutcome : notSent;
 		return {
 			ok: false,
 			retryable,

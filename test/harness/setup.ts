@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import type { ICredentialDataDecryptedObject, INodeParameters } from 'n8n-workflow';
 
-import type { Emulator } from '../emulator/server';
+import type { Emulator, EmulatorOptions } from '../emulator/server';
 import { EMULATOR_DEFAULTS, startEmulator } from '../emulator/server';
 import type { InputItem } from './engine';
 import { runWorkflow } from './engine';
@@ -33,10 +33,10 @@ export function emulatorCredentials(
 }
 
 /** Starts one emulator for the test file and clears its records and faults before each test. */
-export function useEmulator(): () => Emulator {
+export function useEmulator(options: EmulatorOptions = {}): () => Emulator {
 	let emulator: Emulator | undefined;
 	beforeAll(async () => {
-		emulator = await startEmulator();
+		emulator = await startEmulator(options);
 	});
 	afterAll(async () => {
 		await emulator?.close();

@@ -4,7 +4,9 @@ import { NodeOperationError } from 'n8n-workflow';
 import { normalisePhoneNumber, requireVideoUrl } from '../../../nodes/SendWhatsAppVideo/validation';
 import { runWorkflow } from '../../harness/engine';
 import type { InputItem } from '../../harness/engine';
-import { D, emulatorCredentials, useEmulator, videoItem } from '../../harness/setup';
+import { CANARY, canaryHits, observe } from '../../harness/canary';
+import { captureLogs } from '../../harness/logs';
+import { D, useEmulator, videoItem } from '../../harness/setup';
 
 const context = { node: { id: 'n', name: 'Send WhatsApp Video', type: 't', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} }, itemIndex: 4 };
 
@@ -45,7 +47,12 @@ describe('video URLs', () => {
 });
 
 describe('nothing that can be checked locally is sent to a provider', () => {
-	const emulator = useEmulator();
+	captureLogs();
+	const emulator = useEmulator({ lancepilotTokens: [CANARY.apiToken], dialog360ApiKeys: [CANARY.apiKey] });
+	const canaryCredentials = () => ({
+		lancepilotApi: { apiToken: CANARY.apiToken, baseUrl: emulator().lancepilotBaseUrl },
+		dialog360Api: { apiKey: CANARY.apiKey, baseUrl: emulator().dialog360BaseUrl },
+	});
 	const lancepilot = { provider: 'lancepilot', workspaceId: D.workspaceId, contactBy: 'number', recipient: '+4915123456789', source: 'url', videoUrl: 'https://cdn.example.com/a.mp4' };
 	const dialog360 = { provider: 'dialog360', recipient: '+4915123456789', source: 'url', videoUrl: 'https://cdn.example.com/a.mp4' };
 	const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
@@ -80,16 +87,33 @@ describe('nothing that can be checked locally is sent to a provider', () => {
 		['a PNG named .mp4', { ...lancepilot, source: 'binary' }, { binary: { data: { bytes: png, fileName: 'promo.mp4', mimeType: 'video/mp4' } } }, 'Input Binary Field', /the file is a PNG image, not an MP4 or 3GP video \(upstream called it video\/mp4, "promo.mp4"\)/],
 		['a QuickTime .mov', { ...dialog360, source: 'binary' }, { binary: { data: { bytes: quicktime, fileName: 'clip.mov', mimeType: 'video/quicktime' } } }, 'Input Binary Field', /QuickTime \.mov/],
 		['an HTML page saved as a video', { ...dialog360, source: 'binary' }, { binary: { data: { bytes: Buffer.from('<!DOCTYPE html><html>Sign in</html>'), fileName: 'video.mp4', mimeType: 'application/octet-stream' } } }, 'Input Binary Field', /HTML page/],
+		['a binary property expression resolving to nothing', { ...dialog360, source: 'binary', binaryPropertyName: '={{ $json.property }}' }, videoItem(), 'Input Binary Field', /it is empty/],
+		['a reply-to message id resolving to an object', { ...dialog360, options: { replyToMessageId: '={{ $json }}' } }, { json: { id: 'wamid.x' } }, 'Reply To Message ID', /value is an object/],
+		['a contact id with trailing characters', { ...lancepilot, contactBy: 'id', contactId: `${D.contactId}X` }, {}, 'Contact ID', /is not a UUID/],
+		['a 7-digit number on Lancepilot', { ...lancepilot, recipient: '+49 1234 5' }, {}, 'Phone Number', /has 7 digits/],
+		['a file name resolving to an object', { ...lancepilot, source: 'binary', options: { fileName: '={{ $json }}' } }, { json: { name: 'a' }, ...videoItem() }, 'File Name', /value is an object/],
+		['a URL without a host', { ...lancepilot, videoUrl: 'https://' }, {}, 'Video URL', /not a valid URL/],
+		['a caption resolving to a list', { ...dialog360, caption: '={{ [1, 2] }}' }, {}, 'Caption', /value is a list/],
 		['a video of 16 MB + 1 byte', { ...lancepilot, source: 'binary' }, { binary: { data: { bytes: oversized, fileName: 'big.mp4', mimeType: 'video/mp4' } } }, 'Input Binary Field', /\(16777217 bytes\); WhatsApp accepts at most 16 MB \(16777216 bytes\)/],
 	];
 
+	let tried = 0;
+	let sent = 0;
+	afterAll(() => {
+		const hits = canaryHits();
+		process.stdout.write(`\nbad-input table: ${tried} bad inputs tried, ${sent} requests sent for them, ${hits} canary hits\n`);
+		expect(hits).toBe(0);
+	});
+
 	test.each(cases)('%s', async (_name, parameters, item, field, problem) => {
-		const result = await runWorkflow({ parameters, items: [item, item], credentials: emulatorCredentials(emulator()), continueOnFail: true });
+		const result = observe(await runWorkflow({ parameters, items: [item, item], credentials: canaryCredentials(), continueOnFail: true }));
+		tried++;
 		expect(result.items.map((output) => output.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		const rejected = result.items[1];
 		expect(rejected.json.error).toMatch(new RegExp(`^Invalid "${field}" in item 1: `));
 		expect(rejected.json.error).toMatch(problem);
 		expect(typeof rejected.json.description).toBe('string');
+		sent += emulator().requests.length;
 		expect(emulator().requests).toEqual([]);
 	});
 
@@ -97,7 +121,7 @@ describe('nothing that can be checked locally is sent to a provider', () => {
 		const result = await runWorkflow({
 			parameters: { ...dialog360, source: 'binary' },
 			items: [{ binary: { data: { bytes: oversized, fileName: 'big.mp4', mimeType: 'video/mp4' } } }],
-			credentials: emulatorCredentials(emulator()),
+			credentials: canaryCredentials(),
 			binaryMode: 'filesystem',
 			continueOnFail: true,
 		});
@@ -109,7 +133,7 @@ describe('nothing that can be checked locally is sent to a provider', () => {
 		const result = await runWorkflow({
 			parameters: { ...dialog360, caption: '🎬'.repeat(1024) },
 			items: [{}],
-			credentials: emulatorCredentials(emulator()),
+			credentials: canaryCredentials(),
 		});
 		expect(result.error).toBeUndefined();
 		expect(emulator().messagesCreated()).toHaveLength(1);
@@ -119,7 +143,7 @@ describe('nothing that can be checked locally is sent to a provider', () => {
 		const result = await runWorkflow({
 			parameters: { ...dialog360, recipient: '={{ $json.phone }}' },
 			items: [{ json: { phone: 4915123456789 } }],
-			credentials: emulatorCredentials(emulator()),
+			credentials: canaryCredentials(),
 		});
 		expect(result.items[0].json.recipient).toBe('4915123456789');
 	});
