@@ -8,9 +8,20 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeError, NodeOperationError } from 'n8n-workflow';
 
-import { readBinaryVideo } from './media';
+import type { BinaryVideoRef } from './media';
+import { loadBinaryVideo, locateBinaryVideo } from './media';
+import type { Pacing } from './pacing';
+import { pacingFor } from './pacing';
 import { PROVIDERS } from './providers';
-import type { MessageOptions, ProviderName, SourceKind, VideoProvider, VideoSource } from './providers/types';
+import type {
+	MessageOptions,
+	ProviderName,
+	ProviderTarget,
+	SendOutcome,
+	SourceKind,
+	VideoProvider,
+	VideoSource,
+} from './providers/types';
 import type { RequestContext, RetryPolicy } from './transport';
 import type { FieldContext } from './validation';
 import {
@@ -183,6 +194,15 @@ const properties: INodeProperties[] = [
 				displayOptions: { show: { '/provider': ['dialog360'] } },
 			},
 			{
+				displayName: 'Concurrency',
+				name: 'concurrency',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 50 },
+				default: 5,
+				description:
+					'How many items are sent at the same time. Output order always follows input order.',
+			},
+			{
 				displayName: 'File Name',
 				name: 'fileName',
 				type: 'string',
@@ -199,6 +219,15 @@ const properties: INodeProperties[] = [
 				default: 3,
 				description:
 					'How often to retry when the provider is throttling or unavailable (429, 503) or the connection never reached it. A send whose outcome is unknown is never retried, so no one gets the video twice.',
+			},
+			{
+				displayName: 'Messages per Second',
+				name: 'messagesPerSecond',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 1000 },
+				default: 80,
+				description:
+					"Most messages started in any second with this credential, retries included. 360dialog's default tier allows 80; raise it for a paid tier.",
 			},
 			{
 				displayName: 'Reply To Message ID',
@@ -225,11 +254,23 @@ const properties: INodeProperties[] = [
 				default: 300,
 				description: 'No new retry starts for an item once this much time has passed since it began',
 			},
+			{
+				displayName: 'Uploads per Second',
+				name: 'uploadsPerSecond',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 100 },
+				default: 25,
+				description: '360dialog media uploads started in any second with this credential (WhatsApp allows 25)',
+				displayOptions: { show: { '/provider': ['dialog360'] } },
+			},
 		],
 	},
 ];
 
 interface ItemOptions {
+	concurrency?: unknown;
+	messagesPerSecond?: unknown;
+	uploadsPerSecond?: unknown;
 	fileName?: unknown;
 	maxRetries?: unknown;
 	timeoutSeconds?: unknown;
@@ -269,21 +310,35 @@ function positiveNumber(value: unknown, fallback: number): number {
 	return Number.isFinite(number) && number >= 0 ? number : fallback;
 }
 
-function retryPolicy(options: ItemOptions, startedAt: number): RetryPolicy {
+function retryPolicy(options: ItemOptions): RetryPolicy {
+	const budgetMs = positiveNumber(options.timeBudgetSeconds, 300) * 1000;
 	return {
 		maxRetries: Math.floor(positiveNumber(options.maxRetries, 3)),
 		timeoutMs: Math.max(1, positiveNumber(options.timeoutSeconds, 120)) * 1000,
-		deadline: startedAt + positiveNumber(options.timeBudgetSeconds, 300) * 1000,
+		budgetMs,
+		deadline: Date.now() + budgetMs,
 	};
 }
 
-/** Checks every remaining field; only a binary source reads data, and that comes last. */
-async function readSource(
+/** The video as planned for one item: checked, but a binary is not read until its turn. */
+type PlannedSource =
+	| Exclude<VideoSource, { kind: 'binary' }>
+	| { kind: 'binary'; ref: BinaryVideoRef; fileName: string };
+
+/** One item, fully checked and ready to send. */
+interface PlannedItem {
+	context: RequestContext;
+	target: ProviderTarget;
+	message: MessageOptions;
+	source: PlannedSource;
+}
+
+async function planSource(
 	ctx: IExecuteFunctions,
 	context: FieldContext,
 	kind: SourceKind,
 	options: ItemOptions,
-): Promise<VideoSource> {
+): Promise<PlannedSource> {
 	const { itemIndex } = context;
 	if (kind === 'url') {
 		const url = requireText(context, 'Video URL', ctx.getNodeParameter('videoUrl', itemIndex, ''), { required: true });
@@ -303,7 +358,78 @@ async function readSource(
 		{ required: true },
 	);
 	const fileName = requireText(context, 'File Name', options.fileName, { required: false });
-	return { kind, file: await readBinaryVideo(ctx, context, propertyName, fileName) };
+	return { kind, ref: await locateBinaryVideo(ctx, context, propertyName), fileName };
+}
+
+/** Settings that apply to the whole run, taken from the first item. */
+interface RunSettings {
+	provider: VideoProvider;
+	concurrency: number;
+	pacing: Pacing;
+	uploadedMedia: Map<string, Promise<string>>;
+}
+
+function runSettings(ctx: IExecuteFunctions): RunSettings {
+	const providerName = ctx.getNodeParameter('provider', 0) as ProviderName;
+	const provider = PROVIDERS[providerName];
+	if (!provider) {
+		throw new NodeOperationError(ctx.getNode(), `Unknown provider ${quote(providerName)}`, {
+			description: 'Choose Lancepilot or 360dialog.',
+		});
+	}
+	const options = ctx.getNodeParameter('options', 0, {}) as ItemOptions;
+	const credentialId = ctx.getNode().credentials?.[provider.credentialType]?.id ?? 'default';
+	return {
+		provider,
+		concurrency: Math.max(1, Math.floor(positiveNumber(options.concurrency, 5))),
+		pacing: pacingFor(
+			`${provider.credentialType}:${credentialId}`,
+			Math.max(1, positiveNumber(options.messagesPerSecond, 80)),
+			Math.max(1, positiveNumber(options.uploadsPerSecond, 25)),
+		),
+		uploadedMedia: new Map(),
+	};
+}
+
+/** Reads and checks everything about one item that can be known without sending. */
+async function planItem(ctx: IExecuteFunctions, settings: RunSettings, context: FieldContext): Promise<PlannedItem> {
+	const options = ctx.getNodeParameter('options', context.itemIndex, {}) as ItemOptions;
+	const requestContext: RequestContext = {
+		...context,
+		retry: retryPolicy(options),
+		pacing: settings.pacing,
+		uploadedMedia: settings.uploadedMedia,
+	};
+	const target = settings.provider.target(ctx, requestContext);
+	const message = readMessageOptions(ctx, context, options);
+	const source = await planSource(ctx, context, readSourceKind(ctx, context, settings.provider), options);
+	return { context: requestContext, target, message, source };
+}
+
+async function sendPlanned(ctx: IExecuteFunctions, planned: PlannedItem): Promise<SendOutcome> {
+	const { source, context } = planned;
+	// The time budget counts from when the item's turn comes, not from when the batch was checked.
+	context.retry.deadline = Date.now() + context.retry.budgetMs;
+	const video: VideoSource =
+		source.kind === 'binary'
+			? { kind: 'binary', file: await loadBinaryVideo(ctx, context, source.ref, source.fileName) }
+			: source;
+	return await planned.target.send(video, planned.message);
+}
+
+function asNodeError(ctx: IExecuteFunctions, caught: unknown, itemIndex: number): NodeError {
+	return caught instanceof NodeError ? caught : new NodeOperationError(ctx.getNode(), caught as Error, { itemIndex });
+}
+
+function errorItem(error: NodeError, itemIndex: number): INodeExecutionData {
+	const json: IDataObject = { error: error.message };
+	if (error.description) json.description = error.description;
+	if ('httpCode' in error && error.httpCode) json.httpCode = error.httpCode;
+	return { json, pairedItem: { item: itemIndex } };
+}
+
+function describeIndexes(indexes: number[]): string {
+	return indexes.length ? indexes.join(', ') : 'none';
 }
 
 export class SendWhatsAppVideo implements INodeType {
@@ -329,38 +455,48 @@ export class SendWhatsAppVideo implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const node = this.getNode();
-		const returnData: INodeExecutionData[] = [];
+		const results: Array<INodeExecutionData | undefined> = new Array(items.length);
+		const settings = runSettings(this);
 
+		// Check every item before sending any, so a bad item in the batch stops the run before a
+		// single video goes out (or, with Continue On Fail, becomes its error item).
+		const planned: Array<PlannedItem | undefined> = [];
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			const context: FieldContext = { node, itemIndex };
 			try {
-				const options = this.getNodeParameter('options', itemIndex, {}) as ItemOptions;
-				const requestContext: RequestContext = { ...context, retry: retryPolicy(options, Date.now()) };
-				const providerName = this.getNodeParameter('provider', itemIndex) as ProviderName;
-				const provider = PROVIDERS[providerName];
-				if (!provider) {
-					throw invalidField(context, 'Provider', `unknown provider ${quote(providerName)}`, 'Choose Lancepilot or 360dialog.');
-				}
-				const target = provider.target(this, requestContext);
-				const message = readMessageOptions(this, context, options);
-				const source = await readSource(this, context, readSourceKind(this, context, provider), options);
-				const outcome = await target.send(source, message);
-				returnData.push({ json: outcome, pairedItem: { item: itemIndex } });
+				planned[itemIndex] = await planItem(this, settings, { node, itemIndex });
 			} catch (caught) {
-				const error =
-					caught instanceof NodeError
-						? caught
-						: new NodeOperationError(node, caught as Error, { itemIndex });
-				if (this.continueOnFail()) {
-					const json: IDataObject = { error: error.message };
-					if (error.description) json.description = error.description;
-					if ('httpCode' in error && error.httpCode) json.httpCode = error.httpCode;
-					returnData.push({ json, pairedItem: { item: itemIndex } });
-					continue;
-				}
-				throw error;
+				const error = asNodeError(this, caught, itemIndex);
+				if (!this.continueOnFail()) throw error;
+				results[itemIndex] = errorItem(error, itemIndex);
 			}
 		}
-		return [returnData];
+
+		// Send with bounded concurrency. Without Continue On Fail the first failure stops new sends;
+		// those already in flight finish, and the error says which items went out.
+		const failures: Array<{ error: NodeError; itemIndex: number }> = [];
+		const queue = planned.flatMap((plan, itemIndex) => (plan ? [itemIndex] : []));
+		const worker = async () => {
+			for (let itemIndex = queue.shift(); itemIndex !== undefined && failures.length === 0; itemIndex = queue.shift()) {
+				try {
+					const outcome = await sendPlanned(this, planned[itemIndex] as PlannedItem);
+					results[itemIndex] = { json: outcome, pairedItem: { item: itemIndex } };
+				} catch (caught) {
+					const error = asNodeError(this, caught, itemIndex);
+					if (this.continueOnFail()) results[itemIndex] = errorItem(error, itemIndex);
+					else failures.push({ error, itemIndex });
+				}
+				planned[itemIndex] = undefined;
+			}
+		};
+		await Promise.all(Array.from({ length: Math.min(settings.concurrency, queue.length) }, worker));
+
+		const [failure] = failures.sort((a, b) => a.itemIndex - b.itemIndex);
+		if (failure) {
+			const sent = results.flatMap((result, index) => (result ? [index] : []));
+			const unsent = items.flatMap((_, index) => (results[index] || index === failure.itemIndex ? [] : [index]));
+			failure.error.description = `${failure.error.description ?? ''} Sent before the run stopped: items ${describeIndexes(sent)}. Not sent: items ${describeIndexes(unsent)}.`.trim();
+			throw failure.error;
+		}
+		return [results as INodeExecutionData[]];
 	}
 }

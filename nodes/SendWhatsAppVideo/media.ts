@@ -120,45 +120,63 @@ function fileNameFor(requested: string, container: VideoContainer): string {
 	return fits ? name : `${name.slice(0, -match[0].length)}${extension}`;
 }
 
+/** A binary property found on an item and checked from its metadata; its bytes are not read yet. */
+export interface BinaryVideoRef {
+	propertyName: string;
+	binary: IBinaryData;
+}
+
+const BINARY_FIELD = 'Input Binary Field';
+
 /**
- * Reads the video in one item's binary property through n8n's helpers (so it works in every
- * binary data mode), after checking what can be checked without reading it.
+ * Finds the video's binary property and checks its size from n8n's metadata, without reading the
+ * bytes, so a whole batch can be checked before anything is sent or loaded into memory.
  */
-export async function readBinaryVideo(
+export async function locateBinaryVideo(
 	ctx: IExecuteFunctions,
 	context: FieldContext,
 	propertyName: string,
-	fileNameOverride: string,
-): Promise<VideoFile> {
-	const field = 'Input Binary Field';
+): Promise<BinaryVideoRef> {
 	const available = Object.keys(ctx.getInputData()[context.itemIndex]?.binary ?? {});
 	if (!available.includes(propertyName)) {
 		throw invalidField(
 			context,
-			field,
+			BINARY_FIELD,
 			`the item has no binary property ${quote(propertyName)}`,
 			available.length
-				? `This item's binary properties are: ${available.join(', ')}. Set "${field}" to the one holding the video.`
+				? `This item's binary properties are: ${available.join(', ')}. Set "${BINARY_FIELD}" to the one holding the video.`
 				: 'This item carries no binary data. Connect a node that outputs the file (e.g. Read/Write Files, HTTP Request with "File" response, Form Trigger), or choose "URL" as the source.',
 		);
 	}
 	const binary = ctx.helpers.assertBinaryData(context.itemIndex, propertyName);
 	const declaredSize = await binarySize(ctx, binary);
-	if (declaredSize !== undefined) checkSize(context, field, declaredSize);
+	if (declaredSize !== undefined) checkSize(context, BINARY_FIELD, declaredSize);
+	return { propertyName, binary };
+}
 
-	const bytes = await ctx.helpers.getBinaryDataBuffer(context.itemIndex, propertyName);
-	checkSize(context, field, bytes.length);
-
+/**
+ * Reads the video through n8n's helpers (so it works in every binary data mode) when its item's
+ * turn comes, and decides from the bytes what it is.
+ */
+export async function loadBinaryVideo(
+	ctx: IExecuteFunctions,
+	context: FieldContext,
+	ref: BinaryVideoRef,
+	fileNameOverride: string,
+): Promise<VideoFile> {
+	const bytes = await ctx.helpers.getBinaryDataBuffer(context.itemIndex, ref.propertyName);
+	checkSize(context, BINARY_FIELD, bytes.length);
 	const sniffed = sniffContainer(bytes);
 	if ('problem' in sniffed) {
-		const declared = binary.mimeType ? ` (upstream called it ${binary.mimeType}${binary.fileName ? `, "${binary.fileName}"` : ''})` : '';
-		throw invalidField(context, field, `${sniffed.problem}${declared}`, CONVERT_HINT);
+		const { mimeType, fileName } = ref.binary;
+		const declared = mimeType ? ` (upstream called it ${mimeType}${fileName ? `, "${fileName}"` : ''})` : '';
+		throw invalidField(context, BINARY_FIELD, `${sniffed.problem}${declared}`, CONVERT_HINT);
 	}
 	return {
 		bytes,
 		container: sniffed.container,
 		mimeType: CONTAINER_MIME_TYPES[sniffed.container],
-		fileName: fileNameFor(fileNameOverride || binary.fileName || '', sniffed.container),
+		fileName: fileNameFor(fileNameOverride || ref.binary.fileName || '', sniffed.container),
 	};
 }
 

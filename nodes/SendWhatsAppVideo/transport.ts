@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, JsonObject } from 'n8n-workflow';
 import { NodeApiError, sleep } from 'n8n-workflow';
 
+import type { Pacing } from './pacing';
 import type { ProviderWire } from './providers/types';
 import type { FieldContext } from './validation';
 
@@ -84,6 +85,8 @@ function hostOf(url: string): string {
 
 /** How hard to try for one item; set from the node's options. */
 export interface RetryPolicy {
+	/** Total time an item may take, retries included. */
+	budgetMs: number;
 	/** Further attempts after the first, only where the provider cannot have accepted the message. */
 	maxRetries: number;
 	/** Per request; a send that times out is not retried, since it may have gone through. */
@@ -92,9 +95,16 @@ export interface RetryPolicy {
 	deadline: number;
 }
 
-/** An item's field context plus how hard to try for it. */
+/** Everything a request for one item needs besides the request itself. */
 export interface RequestContext extends FieldContext {
 	retry: RetryPolicy;
+	/** Shared by every item sent with the same credential. */
+	pacing: Pacing;
+	/**
+	 * Media already uploaded in this run, by content hash: the same video for many recipients is
+	 * uploaded once. Holds promises so items in flight together share one upload.
+	 */
+	uploadedMedia: Map<string, Promise<string>>;
 }
 
 /** Longest wait a Retry-After header can impose; beyond it the item fails rather than stalls. */
@@ -153,7 +163,9 @@ export async function callProvider(
 		: ' Nothing was sent to the recipient.';
 	const notSent = ' Nothing was sent to the recipient.';
 
+	const limiter = request.createsMessage ? context.pacing.messages : context.pacing.uploads;
 	const attempt = async (): Promise<Attempt> => {
+		await limiter.acquire();
 		let response: FullResponse;
 		try {
 			response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, wire.credentialType, {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { IDataObject, IExecuteFunctions, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
@@ -143,6 +145,23 @@ async function uploadMedia(ctx: IExecuteFunctions, context: RequestContext, file
 	return body.id;
 }
 
+/**
+ * Uploads each distinct video once per run: items carrying the same bytes (by content hash, not
+ * name) share the media id. A failed upload is forgotten so the next item tries again.
+ */
+async function mediaIdFor(ctx: IExecuteFunctions, context: RequestContext, file: VideoFile): Promise<string> {
+	const key = `${file.mimeType}:${createHash('sha256').update(file.bytes).digest('hex')}`;
+	let upload = context.uploadedMedia.get(key);
+	if (!upload) {
+		upload = uploadMedia(ctx, context, file).catch((error: unknown) => {
+			context.uploadedMedia.delete(key);
+			throw error;
+		});
+		context.uploadedMedia.set(key, upload);
+	}
+	return await upload;
+}
+
 function buildMessage(to: string, video: Dialog360VideoMessage['video'], message: MessageOptions): Dialog360VideoMessage {
 	const payload: Dialog360VideoMessage = {
 		messaging_product: 'whatsapp',
@@ -174,7 +193,7 @@ export const dialog360: VideoProvider = {
 				let mediaId: string | null = null;
 				let video: Dialog360VideoMessage['video'];
 				if (source.kind === 'binary') {
-					mediaId = await uploadMedia(ctx, context, source.file);
+					mediaId = await mediaIdFor(ctx, context, source.file);
 					video = { id: mediaId };
 				} else if (source.kind === 'mediaId') {
 					mediaId = source.mediaId;

@@ -81,7 +81,8 @@ function parametersFor(testCase: FaultCase): INodeParameters {
 		recipient: '={{ $json.phone }}',
 		source: testCase.source,
 		videoUrl: 'https://cdn.example.com/promo.mp4',
-		options: (testCase.options ?? {}) as INodeParameters,
+		// One at a time, so the fault's `skip` lands on the second item.
+		options: { concurrency: 1, ...testCase.options } as INodeParameters,
 	};
 	return testCase.provider === 'lancepilot'
 		? { provider: 'lancepilot', workspaceId: D.workspaceId, contactBy: 'number', ...common }
@@ -112,9 +113,10 @@ describe('fault suite: one faulted item in a batch of four (ok, faulted, ok, inv
 		const faultedPath = testCase.fault.path ?? (testCase.provider === 'lancepilot' ? /\/messages\/video$/ : undefined);
 		// A 360dialog binary item makes two requests; skip the first item's request on the faulted path.
 		const handle = emulator().injectFault({ ...testCase.fault, provider: testCase.provider, path: faultedPath, skip: 1 });
-		const items: InputItem[] = phones.map((phone) => ({
+		// Each item carries different bytes (a trailing byte of its own), so each uploads its own video.
+		const items: InputItem[] = phones.map((phone, index) => ({
 			json: { phone },
-			binary: { data: { bytes: fixture('baseline-aac-faststart.mp4'), fileName: 'promo.mp4', mimeType: 'application/octet-stream' } },
+			binary: { data: { bytes: Buffer.concat([fixture('baseline-aac-faststart.mp4'), Buffer.from([index])]), fileName: 'promo.mp4', mimeType: 'application/octet-stream' } },
 		}));
 		const result = observe(
 			await runWorkflow({
