@@ -1,38 +1,53 @@
 import { sleep } from 'n8n-workflow';
 
-/**
- * A little over a second: requests sent exactly one second apart can arrive closer together, and
- * the provider counts arrivals. The margin keeps every one-second window at the provider within
- * the limit, at the cost of a few percent of throughput.
- */
-const WINDOW_MS = 1050;
+const WINDOW_MS = 1000;
+
+/** Marks a paced request as answered (or failed), which starts the end of its turn in the window. */
+export interface PacedRequest {
+	done(): void;
+}
 
 /**
- * At most `perSecond` request starts in any window of WINDOW_MS, in the order callers asked.
- * Every attempt (first tries and retries alike) takes a slot, so retries cannot burst the limit.
+ * At most `perSecond` requests in any one-second window at the provider, retries included.
+ *
+ * The provider counts arrivals, which the client cannot see: a request can arrive any time between
+ * its start and its answer (the first one waits for its connection, a burst shares the link). So a
+ * request counts against the window from its start until one second after its answer; a request
+ * still in flight always counts. That bound holds whatever the network does, at the cost of
+ * treating each request as arriving as late as it possibly could.
  */
 export class RateLimiter {
-	private readonly starts: number[] = [];
+	private readonly inFlight = new Set<object>();
+
+	private readonly answeredAt: number[] = [];
 
 	private queue: Promise<void> = Promise.resolve();
 
 	constructor(public perSecond: number) {}
 
-	async acquire(): Promise<void> {
-		const turn = this.queue.then(async () => await this.waitForSlot());
+	async acquire(): Promise<PacedRequest> {
+		const turn = this.queue.then(async () => await this.waitForRoom());
 		this.queue = turn;
-		return await turn;
+		await turn;
+		const token = {};
+		this.inFlight.add(token);
+		return {
+			done: () => {
+				if (this.inFlight.delete(token)) this.answeredAt.push(Date.now());
+			},
+		};
 	}
 
-	private async waitForSlot(): Promise<void> {
+	private async waitForRoom(): Promise<void> {
 		for (;;) {
 			const now = Date.now();
-			while (this.starts.length > 0 && now - this.starts[0] >= WINDOW_MS) this.starts.shift();
-			if (this.starts.length < Math.max(1, Math.floor(this.perSecond))) {
-				this.starts.push(now);
-				return;
-			}
-			await sleep(this.starts[0] + WINDOW_MS - now);
+			while (this.answeredAt.length > 0 && now - this.answeredAt[0] >= WINDOW_MS) this.answeredAt.shift();
+			const limit = Math.max(1, Math.floor(this.perSecond));
+			if (this.inFlight.size + this.answeredAt.length < limit) return;
+			// Room opens when the oldest answer leaves the window, or sooner when a request in flight
+			// is answered; poll briefly in the second case, as its answer time is not known yet.
+			const untilOldestLeaves = this.answeredAt.length > 0 ? this.answeredAt[0] + WINDOW_MS - now : WINDOW_MS;
+			await sleep(Math.max(1, Math.min(untilOldestLeaves, 20)));
 		}
 	}
 }

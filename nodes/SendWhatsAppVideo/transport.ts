@@ -165,7 +165,14 @@ export async function callProvider(
 
 	const limiter = request.createsMessage ? context.pacing.messages : context.pacing.uploads;
 	const attempt = async (): Promise<Attempt> => {
-		await limiter.acquire();
+		const paced = await limiter.acquire();
+		try {
+			return await attemptOnce();
+		} finally {
+			paced.done();
+		}
+	};
+	const attemptOnce = async (): Promise<Attempt> => {
 		let response: FullResponse;
 		try {
 			response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, wire.credentialType, {
