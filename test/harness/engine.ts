@@ -32,7 +32,8 @@ export const NODE_TYPE = 'n8n-nodes-whatsapp-video.sendWhatsAppVideo';
 const INPUT_NODE_TYPE = 'harness.inputItems';
 
 export interface InputBinary {
-	bytes: Buffer;
+	/** A function is called when the item is emitted, so large batches need not sit in memory. */
+	bytes: Buffer | (() => Buffer);
 	fileName?: string;
 	mimeType?: string;
 }
@@ -88,7 +89,8 @@ class InputItems implements INodeType {
 			const item: INodeExecutionData = { json: input.json ?? {}, pairedItem: { item: 0 } };
 			for (const [property, binary] of Object.entries(input.binary ?? {})) {
 				item.binary ??= {};
-				item.binary[property] = await this.helpers.prepareBinaryData(binary.bytes, binary.fileName, binary.mimeType);
+				const bytes = typeof binary.bytes === 'function' ? binary.bytes() : binary.bytes;
+				item.binary[property] = await this.helpers.prepareBinaryData(bytes, binary.fileName, binary.mimeType);
 				if (binary.fileName === undefined) delete item.binary[property].fileName;
 			}
 			item.json.index ??= index;
