@@ -24,7 +24,8 @@ import { join } from 'node:path';
 
 import type { ICredentialType, INodeParameters, INodeType } from 'n8n-workflow';
 
-import type { Emulator, RecordedRequest } from '../test/emulator/server';
+import { busiestSecond } from '../test/emulator/rates';
+import type { Emulator } from '../test/emulator/server';
 import type { InputItem } from '../test/harness/engine';
 
 const ROOT = join(__dirname, '..');
@@ -100,16 +101,6 @@ function directPost(url: string, headers: Record<string, string>, body: Buffer):
 		req.on('error', reject);
 		req.end(body);
 	});
-}
-
-function busiestSecond(requests: RecordedRequest[]): number {
-	const starts = requests.map((request) => request.startedAt).sort((a, b) => a - b);
-	let busiest = 0;
-	for (let first = 0, last = 0; last < starts.length; last++) {
-		while (starts[last] - starts[first] >= 1000) first++;
-		busiest = Math.max(busiest, last - first + 1);
-	}
-	return busiest;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

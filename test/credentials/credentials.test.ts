@@ -1,17 +1,10 @@
 import { Dialog360Api } from '../../credentials/Dialog360Api.credentials';
 import { LancepilotApi } from '../../credentials/LancepilotApi.credentials';
-import type { Emulator } from '../emulator/server';
-import { EMULATOR_DEFAULTS, startEmulator } from '../emulator/server';
+import { EMULATOR_DEFAULTS } from '../emulator/server';
 import { runCredentialTest } from '../harness/credentialTest';
+import { useEmulator } from '../harness/setup';
 
-let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-});
-beforeEach(() => emulator.reset());
+const emulator = useEmulator();
 
 describe('Lancepilot API credential', () => {
 	const type = new LancepilotApi();
@@ -26,17 +19,17 @@ describe('Lancepilot API credential', () => {
 	test('"Test" passes with a valid token: GET {baseUrl}/workspaces with a Bearer header', async () => {
 		const outcome = await runCredentialTest(type, {
 			apiToken: EMULATOR_DEFAULTS.lancepilotToken,
-			baseUrl: emulator.lancepilotBaseUrl,
+			baseUrl: emulator().lancepilotBaseUrl,
 		});
 		expect(outcome.statusCode).toBe(200);
 		expect(JSON.parse(outcome.body).data[0].id).toBe(EMULATOR_DEFAULTS.workspaceId);
-		expect(emulator.requests).toHaveLength(1);
-		expect(emulator.requests[0]).toMatchObject({ method: 'GET', path: '/workspaces' });
-		expect(emulator.requests[0].headers.authorization).toBe(`Bearer ${EMULATOR_DEFAULTS.lancepilotToken}`);
+		expect(emulator().requests).toHaveLength(1);
+		expect(emulator().requests[0]).toMatchObject({ method: 'GET', path: '/workspaces' });
+		expect(emulator().requests[0].headers.authorization).toBe(`Bearer ${EMULATOR_DEFAULTS.lancepilotToken}`);
 	});
 
 	test('"Test" fails with a wrong token (401 Unauthenticated.)', async () => {
-		const outcome = await runCredentialTest(type, { apiToken: 'wrong-token', baseUrl: emulator.lancepilotBaseUrl });
+		const outcome = await runCredentialTest(type, { apiToken: 'wrong-token', baseUrl: emulator().lancepilotBaseUrl });
 		expect(outcome.statusCode).toBe(401);
 		expect(JSON.parse(outcome.body)).toEqual({ message: 'Unauthenticated.' });
 	});
@@ -44,7 +37,7 @@ describe('Lancepilot API credential', () => {
 	test('a base URL with a trailing slash still reaches /workspaces', async () => {
 		const outcome = await runCredentialTest(type, {
 			apiToken: EMULATOR_DEFAULTS.lancepilotToken,
-			baseUrl: `${emulator.lancepilotBaseUrl}/`,
+			baseUrl: `${emulator().lancepilotBaseUrl}/`,
 		});
 		expect(outcome.statusCode).toBe(200);
 	});
@@ -63,19 +56,19 @@ describe('360dialog API credential', () => {
 	test('"Test" passes with a valid key: GET /whatsapp_business_profile?fields=about with D360-API-KEY', async () => {
 		const outcome = await runCredentialTest(type, {
 			apiKey: EMULATOR_DEFAULTS.dialog360ApiKey,
-			baseUrl: emulator.dialog360BaseUrl,
+			baseUrl: emulator().dialog360BaseUrl,
 		});
 		expect(outcome.statusCode).toBe(200);
-		expect(emulator.requests[0]).toMatchObject({
+		expect(emulator().requests[0]).toMatchObject({
 			method: 'GET',
 			path: '/whatsapp_business_profile',
 			query: { fields: 'about' },
 		});
-		expect(emulator.requests[0].headers['d360-api-key']).toBe(EMULATOR_DEFAULTS.dialog360ApiKey);
+		expect(emulator().requests[0].headers['d360-api-key']).toBe(EMULATOR_DEFAULTS.dialog360ApiKey);
 	});
 
 	test('"Test" fails with a wrong key (401, 360dialog\'s own error shape)', async () => {
-		const outcome = await runCredentialTest(type, { apiKey: 'wrong-key', baseUrl: emulator.dialog360BaseUrl });
+		const outcome = await runCredentialTest(type, { apiKey: 'wrong-key', baseUrl: emulator().dialog360BaseUrl });
 		expect(outcome.statusCode).toBe(401);
 		expect(JSON.parse(outcome.body)).toEqual({ error: 'Invalid request' });
 	});

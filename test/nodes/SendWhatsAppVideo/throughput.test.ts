@@ -9,6 +9,7 @@ import { Container } from '@n8n/di';
 import { BinaryDataConfig } from 'n8n-core';
 import type { INodeParameters } from 'n8n-workflow';
 
+import { busiestSecond } from '../../emulator/rates';
 import type { RecordedRequest } from '../../emulator/server';
 import { runWorkflow } from '../../harness/engine';
 import type { InputItem, RunOptions } from '../../harness/engine';
@@ -24,17 +25,6 @@ const phone = (index: number) => `+49151000${String(index).padStart(5, '0')}`;
 const byPhone = (count: number): InputItem[] => Array.from({ length: count }, (_, index) => ({ json: { phone: phone(index) } }));
 const lancepilotUrl = { provider: 'lancepilot', workspaceId: D.workspaceId, contactBy: 'number', recipient: '={{ $json.phone }}', source: 'url', videoUrl: 'https://cdn.example.com/promo.mp4' };
 const dialog360Binary = { provider: 'dialog360', recipient: '={{ $json.phone }}', source: 'binary' };
-
-/** The most requests the emulator saw start within any one second of its own clock. */
-function busiestSecond(requests: RecordedRequest[]): number {
-	const starts = requests.map((request) => request.startedAt).sort((a, b) => a - b);
-	let busiest = 0;
-	for (let first = 0, last = 0; last < starts.length; last++) {
-		while (starts[last] - starts[first] >= 1000) first++;
-		busiest = Math.max(busiest, last - first + 1);
-	}
-	return busiest;
-}
 
 /** The most requests the emulator was handling at the same moment. */
 function mostInFlight(requests: RecordedRequest[]): number {
