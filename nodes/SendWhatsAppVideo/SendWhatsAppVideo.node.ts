@@ -12,6 +12,8 @@ import type { BinaryVideoRef } from './media';
 import { loadBinaryVideo, locateBinaryVideo } from './media';
 import type { Pacing } from './pacing';
 import { pacingFor } from './pacing';
+import type { VideoCheckMode } from './preflight';
+import { preflightVideo } from './preflight';
 import { PROVIDERS } from './providers';
 import type {
 	MessageOptions,
@@ -263,11 +265,35 @@ const properties: INodeProperties[] = [
 				description: '360dialog media uploads started in any second with this credential (WhatsApp allows 25)',
 				displayOptions: { show: { '/provider': ['dialog360'] } },
 			},
+			{
+				displayName: 'Video Check',
+				name: 'videoCheck',
+				type: 'options',
+				options: [
+					{
+						name: 'Standard',
+						value: 'standard',
+						description:
+							'Refuse what WhatsApp refuses or cannot play (not H.264, not AAC, several audio tracks); warn about B-frames',
+					},
+					{
+						name: 'Strict',
+						value: 'strict',
+						description: 'Also refuse B-frames, which many Android phones do not play',
+					},
+					{ name: 'Off', value: 'off', description: 'Send the file without looking inside it' },
+				],
+				default: 'standard',
+				description:
+					'What to do with what the node finds inside a binary video before sending it. Findings appear on the output item as "video".',
+				displayOptions: { show: { '/source': ['binary'] } },
+			},
 		],
 	},
 ];
 
 interface ItemOptions {
+	videoCheck?: unknown;
 	concurrency?: unknown;
 	messagesPerSecond?: unknown;
 	uploadsPerSecond?: unknown;
@@ -323,7 +349,9 @@ function retryPolicy(options: ItemOptions): RetryPolicy {
 /** The video as planned for one item: checked, but a binary is not read until its turn. */
 type PlannedSource =
 	| Exclude<VideoSource, { kind: 'binary' }>
-	| { kind: 'binary'; ref: BinaryVideoRef; fileName: string };
+	| { kind: 'binary'; ref: BinaryVideoRef; fileName: string; check: VideoCheckMode };
+
+const VIDEO_CHECK_MODES: VideoCheckMode[] = ['standard', 'strict', 'off'];
 
 /** One item, fully checked and ready to send. */
 interface PlannedItem {
@@ -358,7 +386,8 @@ async function planSource(
 		{ required: true },
 	);
 	const fileName = requireText(context, 'File Name', options.fileName, { required: false });
-	return { kind, ref: await locateBinaryVideo(ctx, context, propertyName), fileName };
+	const check = VIDEO_CHECK_MODES.find((mode) => mode === options.videoCheck) ?? 'standard';
+	return { kind, ref: await locateBinaryVideo(ctx, context, propertyName), fileName, check };
 }
 
 /** Settings that apply to the whole run, taken from the first item. */
@@ -410,11 +439,11 @@ async function sendPlanned(ctx: IExecuteFunctions, planned: PlannedItem): Promis
 	const { source, context } = planned;
 	// The time budget counts from when the item's turn comes, not from when the batch was checked.
 	context.retry.deadline = Date.now() + context.retry.budgetMs;
-	const video: VideoSource =
-		source.kind === 'binary'
-			? { kind: 'binary', file: await loadBinaryVideo(ctx, context, source.ref, source.fileName) }
-			: source;
-	return await planned.target.send(video, planned.message);
+	if (source.kind !== 'binary') return await planned.target.send(source, planned.message);
+	const file = await loadBinaryVideo(ctx, context, source.ref, source.fileName);
+	const findings = preflightVideo(context, file, source.check);
+	const outcome = await planned.target.send({ kind: 'binary', file }, planned.message);
+	return findings ? { ...outcome, video: findings } : outcome;
 }
 
 function asNodeError(ctx: IExecuteFunctions, caught: unknown, itemIndex: number): NodeError {

@@ -12,8 +12,8 @@
  * it against the end of the box being read (and that box against its parent and the file), so it
  * cannot read past the buffer; anything that does not add up throws `InvalidVideoError` with a
  * message starting "not a valid MP4/3GP: ", and nothing else is thrown. Nesting cannot recurse: it
- * descends only along the fixed paths below (moov/trak/mdia/minf/stbl/stsd/<entry>/...), and
- * `MAX_DEPTH` caps even those.
+ * descends only along fixed paths (moov/trak/mdia/minf/stbl/stsd/<entry>/...), and `MAX_DEPTH`
+ * would stop a later change that made it recurse.
  *
  * What it accepts, and what it decides when the format leaves a choice:
  * - The first box must be `ftyp` (no ftyp: rejected, naming PNG/JPEG/HTML/... when recognised).
@@ -24,18 +24,26 @@
  *   rewrite must not guess). Inside `moov`, the first of a repeated box (mvhd, tkhd, stsd...) is used,
  *   as ffmpeg does.
  * - Box size 0 means "to the end of the enclosing box" (the file, at top level); size 1 means a
- *   64-bit size follows; any size smaller than its header is rejected.
+ *   64-bit size follows; any size smaller than its header is rejected. Fewer than 8 bytes left at
+ *   the end of a container are padding and ignored, as ffmpeg does. A box that overruns its parent
+ *   is rejected.
  * - A top-level box that runs past the end of the file is accepted only after a complete `moov`:
  *   that is a truncated `mdat`, and preflight only needs `moov`. A few trailing bytes too short to
  *   be a box header are ignored after `moov` for the same reason. `sampleTable` is stricter: every
  *   sample must lie inside the buffer.
- * - At most 100,000 top-level boxes (a fragmented 16 MB file has a few hundred).
+ * - At most 100,000 box headers are read per call (a real file needs a few hundred, a fragmented
+ *   one a few thousand), so a file of millions of empty boxes costs milliseconds, not seconds.
+ * - A track is video or audio by its `hdlr` ('vide', 'soun'), described by its first sample entry.
+ *   Sample tables are not walked by `inspectVideo` (only `ctts` is), but a table whose entry count
+ *   overruns its box is rejected. `sampleTable` also needs stsz (or stz2), stsc and stco (or co64)
+ *   to agree on the number of samples, and refuses more than 4,194,304 samples.
  * - B-frames: `ctts` with any non-zero composition offset (ffmpeg writes `ctts` only for reordered
  *   streams; version-1 offsets are signed), or a `ctts` at all in an H.264 profile that allows
  *   B-frames (Main, High...). A stream that shifts every frame by the same offset is reported as
  *   having B-frames too; that is rare, and the warning it causes is harmless.
  * - Levels are the real level: H.264 `level_idc` / 10 (30 -> 3.0), HEVC `general_level_idc` / 30
  *   (93 -> 3.1). H.264 level 1b is reported as 1.1 (or 0.9), as its level_idc says.
+ * - Not seen: B-frames of a fragmented file (its composition offsets are in `trun`, not `moov`).
  */
 
 export interface VideoTrackInfo {
@@ -93,11 +101,16 @@ export class InvalidVideoError extends Error {
 	}
 }
 
-/** Deeper than moov/trak/mdia/minf/stbl/stsd/mp4a/wave/esds needs, shallow enough to bound work. */
+/** Deeper than the deepest path read (moov/trak/mdia/minf/stbl/stsd/mp4a/wave/esds). */
 const MAX_DEPTH = 16;
-const MAX_TOP_LEVEL_BOXES = 100_000;
+/**
+ * Box headers read per call, top level and moov together. A real file needs a few hundred (a
+ * fragmented one a few thousand); without a cap, a 16 MB moov of two million empty boxes took
+ * 10-30 s and 500 MB to walk.
+ */
+const MAX_BOX_HEADERS = 100_000;
 const MAX_COMPATIBLE_BRANDS = 64;
-/** Keeps `sampleTable`'s answer to a few hundred MB even for a hostile 16 MB file of 1-byte samples. */
+/** Keeps `sampleTable`'s answer under about 200 MB even for a hostile 16 MB file of 1-byte samples. */
 const MAX_SAMPLES = 1 << 22;
 
 /** Brands that promise an ISO/MP4 file; a `qt  ` file naming one of these is an MP4 that QuickTime also reads. */
@@ -152,9 +165,19 @@ interface Box {
 	/** Where the payload starts: after the 8-byte header, or 16 with a 64-bit size. */
 	payload: number;
 	end: number;
-	/** e.g. 'moov/trak[1]/mdia/minf/stbl/stsz', so an error says where the file is wrong. */
-	path: string;
 	depth: number;
+	/** With `index` (its rank among same-type siblings), for `pathOf`; undefined at top level. */
+	parent?: Box;
+	index: number;
+}
+
+/**
+ * e.g. 'moov/trak[1]/mdia/minf/stbl/stsz', so an error says where the file is wrong. Built only
+ * for an error: building it for every box made walking a hostile moov several times slower.
+ */
+function pathOf(box: Box): string {
+	const name = `${printable(box.type)}${box.index > 0 ? `[${box.index}]` : ''}`;
+	return box.parent ? `${pathOf(box.parent)}/${name}` : name;
 }
 
 interface BoxHeader {
@@ -163,8 +186,6 @@ interface BoxHeader {
 	payload: number;
 	/** As declared; may lie past the enclosing box, which the caller decides about. */
 	declaredEnd: number;
-	/** Size 0: the box runs to the end of whatever encloses it. */
-	toEnd: boolean;
 }
 
 interface TopLevel {
@@ -177,6 +198,7 @@ interface TopLevel {
 /** Bounds-checked big-endian reads: every read names the box it belongs to and stays inside it. */
 class BoxReader {
 	private readonly view: DataView;
+	private headersRead = 0;
 
 	constructor(readonly bytes: Uint8Array) {
 		this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -212,7 +234,7 @@ class BoxReader {
 		const high = this.view.getUint32(offset);
 		const low = this.view.getUint32(offset + 4);
 		if (high > 0x1fffff) {
-			throw new InvalidVideoError(`${box.path}: 64-bit value at offset ${offset} is too large to be real`);
+			throw new InvalidVideoError(`${pathOf(box)}: 64-bit value at offset ${offset} is too large to be real`);
 		}
 		return high * 0x1_0000_0000 + low;
 	}
@@ -223,48 +245,51 @@ class BoxReader {
 	}
 
 	/** The box header at `offset`, checked only against `limit` (the end of the enclosing box). */
-	header(offset: number, limit: number, where: string): BoxHeader {
-		if (limit - offset < 8) {
-			throw new InvalidVideoError(
-				`${where}: ${limit - offset} bytes at offset ${offset} are too few for a box header (8)`,
-			);
+	header(offset: number, limit: number, parent: Box | undefined): BoxHeader {
+		const where = (): string => (parent ? pathOf(parent) : 'top level');
+		if (++this.headersRead > MAX_BOX_HEADERS) {
+			throw new InvalidVideoError(`${where()}: more than ${MAX_BOX_HEADERS} boxes, refusing to walk further`);
+		}
+		const available = Math.min(limit, this.length) - offset;
+		if (available < 8) {
+			throw new InvalidVideoError(`${where()}: ${available} bytes at offset ${offset} are too few for a box header (8)`);
 		}
 		const size32 = this.view.getUint32(offset);
 		const type = fourccAt(this.bytes, offset + 4);
 		if (size32 === 1) {
-			if (limit - offset < 16) {
-				throw new InvalidVideoError(`${where}: box '${type}' at offset ${offset} is cut off inside its 64-bit size`);
+			if (available < 16) {
+				throw new InvalidVideoError(`${where()}: box '${type}' at offset ${offset} is cut off inside its 64-bit size`);
 			}
 			const high = this.view.getUint32(offset + 8);
 			const low = this.view.getUint32(offset + 12);
 			const size = high * 0x1_0000_0000 + low;
 			if (size < 16) {
-				throw new InvalidVideoError(`${where}: box '${type}' at offset ${offset} has 64-bit size ${size}, smaller than its 16-byte header`);
+				throw new InvalidVideoError(`${where()}: box '${type}' at offset ${offset} has 64-bit size ${size}, smaller than its 16-byte header`);
 			}
-			return { type, start: offset, payload: offset + 16, declaredEnd: offset + size, toEnd: false };
+			return { type, start: offset, payload: offset + 16, declaredEnd: offset + size };
 		}
 		if (size32 === 0) {
-			return { type, start: offset, payload: offset + 8, declaredEnd: limit, toEnd: true };
+			return { type, start: offset, payload: offset + 8, declaredEnd: limit };
 		}
 		if (size32 < 8) {
-			throw new InvalidVideoError(`${where}: box '${type}' at offset ${offset} has size ${size32}, smaller than its 8-byte header`);
+			throw new InvalidVideoError(`${where()}: box '${type}' at offset ${offset} has size ${size32}, smaller than its 8-byte header`);
 		}
-		return { type, start: offset, payload: offset + 8, declaredEnd: offset + size32, toEnd: false };
+		return { type, start: offset, payload: offset + 8, declaredEnd: offset + size32 };
 	}
 
 	/** The boxes inside `parent`, from `from` (after the parent's own fields) to its end. */
 	*children(parent: Box, from: number = parent.payload): Generator<Box> {
 		if (parent.depth >= MAX_DEPTH) {
-			throw new InvalidVideoError(`${parent.path}: boxes nested more than ${MAX_DEPTH} deep`);
+			throw new InvalidVideoError(`${pathOf(parent)}: boxes nested more than ${MAX_DEPTH} deep`);
 		}
 		const seen = new Map<string, number>();
 		let offset = from;
 		// Fewer than 8 bytes left cannot be a box; some muxers pad containers like this and ffmpeg ignores it.
 		while (parent.end - offset >= 8) {
-			const header = this.header(offset, parent.end, parent.path);
+			const header = this.header(offset, parent.end, parent);
 			if (header.declaredEnd > parent.end) {
 				throw new InvalidVideoError(
-					`${parent.path}: box '${header.type}' at offset ${offset} declares ${header.declaredEnd - offset} bytes, ` +
+					`${pathOf(parent)}: box '${header.type}' at offset ${offset} declares ${header.declaredEnd - offset} bytes, ` +
 						`past the end of its parent at offset ${parent.end}`,
 				);
 			}
@@ -275,8 +300,9 @@ class BoxReader {
 				start: header.start,
 				payload: header.payload,
 				end: header.declaredEnd,
-				path: `${parent.path}/${printable(header.type)}${index > 0 ? `[${index}]` : ''}`,
 				depth: parent.depth + 1,
+				parent,
+				index,
 			};
 			offset = header.declaredEnd;
 		}
@@ -292,7 +318,7 @@ class BoxReader {
 
 	requiredChild(parent: Box, type: string): Box {
 		const box = this.child(parent, type);
-		if (!box) throw new InvalidVideoError(`${parent.path} has no '${type}' box`);
+		if (!box) throw new InvalidVideoError(`${pathOf(parent)} has no '${type}' box`);
 		return box;
 	}
 
@@ -305,7 +331,7 @@ class BoxReader {
 		const available = box.end - (countOffset + 4);
 		if (count * entryBytes > available) {
 			throw new InvalidVideoError(
-				`${box.path}: ${count} entries of ${entryBytes} bytes need ${count * entryBytes} bytes, the box has ${available}`,
+				`${pathOf(box)}: ${count} entries of ${entryBytes} bytes need ${count * entryBytes} bytes, the box has ${available}`,
 			);
 		}
 		return count;
@@ -313,7 +339,7 @@ class BoxReader {
 
 	private need(offset: number, count: number, box: Box): void {
 		if (offset < box.start || offset + count > box.end || box.end > this.length) {
-			throw new InvalidVideoError(`${box.path}: the box ends at offset ${box.end}, too early to read ${count} bytes at offset ${offset}`);
+			throw new InvalidVideoError(`${pathOf(box)}: the box ends at offset ${box.end}, too early to read ${count} bytes at offset ${offset}`);
 		}
 	}
 }
@@ -358,11 +384,8 @@ function readTopLevel(reader: BoxReader): TopLevel {
 	const types: string[] = [];
 	let offset = 0;
 	while (offset < fileLength) {
-		if (types.length >= MAX_TOP_LEVEL_BOXES) {
-			throw new InvalidVideoError(`more than ${MAX_TOP_LEVEL_BOXES} top-level boxes`);
-		}
 		if (moov && fileLength - offset < 8) break;
-		const header = reader.header(offset, fileLength, 'top level');
+		const header = reader.header(offset, fileLength, undefined);
 		const truncated = header.declaredEnd > fileLength;
 		if (truncated && (!moov || header.type === 'moov')) {
 			throw new InvalidVideoError(
@@ -377,8 +400,8 @@ function readTopLevel(reader: BoxReader): TopLevel {
 			start: header.start,
 			payload: header.payload,
 			end: Math.min(header.declaredEnd, fileLength),
-			path: printable(header.type),
 			depth: 0,
+			index: 0,
 		};
 		if (header.type === 'ftyp' && !brands) brands = readBrands(reader, box);
 		if (header.type === 'moov') {
@@ -483,12 +506,12 @@ function sampleTableBox(reader: BoxReader, trak: Box): Box {
 }
 
 /** The first sample entry of stsd; a track that switches codecs midway is described by its first. */
-function firstSampleEntry(reader: BoxReader, stbl: Box): Box {
+function firstSampleEntry(reader: BoxReader, stbl: Box): { entry: Box; stsdVersion: number } {
 	const stsd = reader.requiredChild(stbl, 'stsd');
 	const count = reader.u32(stsd.payload + 4, stsd);
 	const first = count > 0 ? reader.children(stsd, stsd.payload + 8).next() : undefined;
-	if (!first || first.done) throw new InvalidVideoError(`${stsd.path} has no sample entry`);
-	return first.value;
+	if (!first || first.done) throw new InvalidVideoError(`${pathOf(stsd)} has no sample entry`);
+	return { entry: first.value, stsdVersion: fullBoxVersion(reader, stsd) };
 }
 
 /** Width and height in tkhd are 16.16 fixed point; for video they are the display size. */
@@ -505,53 +528,60 @@ const VISUAL_ENTRY_BYTES = 78;
 function readVideoTrack(reader: BoxReader, trak: Box, trackIndex: number): VideoTrackInfo {
 	const stbl = sampleTableBox(reader, trak);
 	checkSampleTables(reader, stbl);
-	const entry = firstSampleEntry(reader, stbl);
+	const { entry } = firstSampleEntry(reader, stbl);
 	const codec = entry.type;
 	if (entry.end - entry.payload < VISUAL_ENTRY_BYTES) {
-		throw new InvalidVideoError(`${entry.path}: a video sample entry needs ${VISUAL_ENTRY_BYTES} bytes, this one has ${entry.end - entry.payload}`);
+		throw new InvalidVideoError(`${pathOf(entry)}: a video sample entry needs ${VISUAL_ENTRY_BYTES} bytes, this one has ${entry.end - entry.payload}`);
 	}
-	const track: VideoTrackInfo = {
-		trackIndex,
-		codec,
-		codecName: VIDEO_CODEC_NAMES.get(codec) ?? printable(codec),
-		bFrames: false,
-		bFramesEvidence: [],
-	};
-	const entryWidth = reader.u16(entry.payload + 24, entry);
-	const entryHeight = reader.u16(entry.payload + 26, entry);
-	const headerSize = entryWidth > 0 && entryHeight > 0 ? undefined : trackHeaderSize(reader, trak);
-	track.width = headerSize?.width ?? entryWidth;
-	track.height = headerSize?.height ?? entryHeight;
-
+	let codecName = VIDEO_CODEC_NAMES.get(codec) ?? printable(codec);
 	const childrenStart = entry.payload + VISUAL_ENTRY_BYTES;
 	const avcC = reader.child(entry, 'avcC', childrenStart);
 	const hvcC = avcC ? undefined : reader.child(entry, 'hvcC', childrenStart);
+	let profile: { profile: string; profileIdc: number; level: number } | undefined;
 	if (avcC) {
 		const profileIdc = reader.u8(avcC.payload + 1, avcC);
-		track.profileIdc = profileIdc;
-		track.profile = avcProfileName(profileIdc, reader.u8(avcC.payload + 2, avcC));
-		track.level = reader.u8(avcC.payload + 3, avcC) / 10;
+		profile = {
+			profile: avcProfileName(profileIdc, reader.u8(avcC.payload + 2, avcC)),
+			profileIdc,
+			level: reader.u8(avcC.payload + 3, avcC) / 10,
+		};
 	} else if (hvcC) {
 		const profileIdc = reader.u8(hvcC.payload + 1, hvcC) & 0x1f;
-		track.profileIdc = profileIdc;
-		track.profile = HEVC_PROFILE_NAMES.get(profileIdc) ?? `profile ${profileIdc}`;
-		track.level = Math.round(reader.u8(hvcC.payload + 12, hvcC) / 3) / 10;
+		profile = {
+			profile: HEVC_PROFILE_NAMES.get(profileIdc) ?? `profile ${profileIdc}`,
+			profileIdc,
+			level: Math.round(reader.u8(hvcC.payload + 12, hvcC) / 3) / 10,
+		};
 	} else if (codec === 'mp4v') {
+		// mp4v is a wrapper: the esds object type says whether it really is MPEG-4 Visual.
 		const esds = reader.child(entry, 'esds', childrenStart);
 		const objectType = esds ? readEsds(reader, esds).objectType : undefined;
-		const name = objectType === undefined ? undefined : OBJECT_TYPE_NAMES.get(objectType);
-		if (name) track.codecName = name;
+		codecName = (objectType === undefined ? undefined : OBJECT_TYPE_NAMES.get(objectType)) ?? codecName;
 	}
 
+	// The sample entry has the coded size; tkhd (the display size) only when the entry says 0.
+	let width = reader.u16(entry.payload + 24, entry);
+	let height = reader.u16(entry.payload + 26, entry);
+	if (width === 0 || height === 0) ({ width, height } = trackHeaderSize(reader, trak) ?? { width, height });
+
+	const bFramesEvidence: string[] = [];
 	const ctts = reader.child(stbl, 'ctts');
 	if (ctts && hasNonZeroCompositionOffset(reader, ctts)) {
-		track.bFramesEvidence.push('ctts with non-zero composition offsets');
+		bFramesEvidence.push('ctts with non-zero composition offsets');
 	}
-	if (ctts && avcC && track.profile !== undefined && !['Baseline', 'Constrained Baseline'].includes(track.profile)) {
-		track.bFramesEvidence.push(`ctts present in a ${track.profile} profile stream (a profile that allows B-frames)`);
+	if (ctts && avcC && profile && !['Baseline', 'Constrained Baseline'].includes(profile.profile)) {
+		bFramesEvidence.push(`ctts present in a ${profile.profile} profile stream (a profile that allows B-frames)`);
 	}
-	track.bFrames = track.bFramesEvidence.length > 0;
-	return track;
+	return {
+		trackIndex,
+		codec: printable(codec),
+		codecName,
+		...profile,
+		width,
+		height,
+		bFrames: bFramesEvidence.length > 0,
+		bFramesEvidence,
+	};
 }
 
 /** ffprobe's H.264 profile names: constraint_set1 marks Constrained Baseline, constraint_set3 the Intra profiles. */
@@ -587,26 +617,30 @@ function hasNonZeroCompositionOffset(reader: BoxReader, ctts: Box): boolean {
 	return false;
 }
 
-/** AudioSampleEntry: 8 bytes of SampleEntry and 20 of its own; QuickTime's versions 1 and 2 add 16 and 36. */
+/**
+ * AudioSampleEntry: 8 bytes of SampleEntry and 20 of its own. QuickTime's sound description versions
+ * 1 and 2 add 16 and 36 bytes; ISO's own version 1 adds none but only appears in an stsd of version 1,
+ * which is how ffmpeg tells them apart too.
+ */
 const AUDIO_ENTRY_BYTES = 28;
 const QUICKTIME_AUDIO_EXTRA_BYTES = new Map<number, number>([[0, 0], [1, 16], [2, 36]]);
 
 function readAudioTrack(reader: BoxReader, trak: Box, trackIndex: number): AudioTrackInfo {
 	const stbl = sampleTableBox(reader, trak);
 	checkSampleTables(reader, stbl);
-	const entry = firstSampleEntry(reader, stbl);
+	const { entry, stsdVersion } = firstSampleEntry(reader, stbl);
 	const codec = entry.type;
-	const track: AudioTrackInfo = { trackIndex, codec, codecName: AUDIO_CODEC_NAMES.get(codec) ?? printable(codec) };
+	const track: AudioTrackInfo = { trackIndex, codec: printable(codec), codecName: AUDIO_CODEC_NAMES.get(codec) ?? printable(codec) };
 	if (codec !== 'mp4a') return track;
 
 	const version = reader.u16(entry.payload + 8, entry);
-	const extra = QUICKTIME_AUDIO_EXTRA_BYTES.get(version);
+	const extra = stsdVersion === 0 ? QUICKTIME_AUDIO_EXTRA_BYTES.get(version) : 0;
 	if (extra === undefined) {
-		throw new InvalidVideoError(`${entry.path}: unknown audio sample entry version ${version}`);
+		throw new InvalidVideoError(`${pathOf(entry)}: unknown audio sample entry version ${version}`);
 	}
 	const childrenStart = entry.payload + AUDIO_ENTRY_BYTES + extra;
 	if (childrenStart > entry.end) {
-		throw new InvalidVideoError(`${entry.path}: an audio sample entry of version ${version} needs ${AUDIO_ENTRY_BYTES + extra} bytes, this one has ${entry.end - entry.payload}`);
+		throw new InvalidVideoError(`${pathOf(entry)}: an audio sample entry of version ${version} needs ${AUDIO_ENTRY_BYTES + extra} bytes, this one has ${entry.end - entry.payload}`);
 	}
 	// QuickTime files put esds inside a 'wave' box; MP4 files put it straight in the entry.
 	const wave = reader.child(entry, 'wave', childrenStart);
@@ -633,13 +667,13 @@ function readDescriptor(reader: BoxReader, box: Box, offset: number, limit: numb
 	let length = 0;
 	let at = offset + 1;
 	for (let groups = 0; ; groups++) {
-		if (groups === 4) throw new InvalidVideoError(`${box.path}: descriptor length at offset ${offset + 1} runs past four bytes`);
+		if (groups === 4) throw new InvalidVideoError(`${pathOf(box)}: descriptor length at offset ${offset + 1} runs past four bytes`);
 		const byte = reader.u8(at++, box);
 		length = length * 128 + (byte & 0x7f);
 		if ((byte & 0x80) === 0) break;
 	}
 	if (at + length > limit) {
-		throw new InvalidVideoError(`${box.path}: descriptor with tag ${tag} at offset ${offset} declares ${length} bytes, past the end of what contains it`);
+		throw new InvalidVideoError(`${pathOf(box)}: descriptor with tag ${tag} at offset ${offset} declares ${length} bytes, past the end of what contains it`);
 	}
 	return { tag, payload: at, end: at + length };
 }
@@ -661,7 +695,7 @@ const DECODER_SPECIFIC_INFO = 0x05;
 function readEsds(reader: BoxReader, esds: Box): { objectType?: number; audioObjectType?: number } {
 	const es = readDescriptor(reader, esds, esds.payload + 4, esds.end);
 	if (es.tag !== ES_DESCRIPTOR) {
-		throw new InvalidVideoError(`${esds.path}: expected an ES_Descriptor (tag 3), found tag ${es.tag}`);
+		throw new InvalidVideoError(`${pathOf(esds)}: expected an ES_Descriptor (tag 3), found tag ${es.tag}`);
 	}
 	const flags = reader.u8(es.payload + 2, esds);
 	let offset = es.payload + 3;
@@ -673,7 +707,7 @@ function readEsds(reader: BoxReader, esds: Box): { objectType?: number; audioObj
 	// objectTypeIndication, streamType, bufferSizeDB (3), maxBitrate (4), avgBitrate (4).
 	const configBytes = 13;
 	if (config.end - config.payload < configBytes) {
-		throw new InvalidVideoError(`${esds.path}: DecoderConfigDescriptor has ${config.end - config.payload} bytes, needs ${configBytes}`);
+		throw new InvalidVideoError(`${pathOf(esds)}: DecoderConfigDescriptor has ${config.end - config.payload} bytes, needs ${configBytes}`);
 	}
 	const objectType = reader.u8(config.payload, esds);
 	const specific = findDescriptor(reader, esds, config.payload + configBytes, config.end, DECODER_SPECIFIC_INFO);
@@ -683,7 +717,7 @@ function readEsds(reader: BoxReader, esds: Box): { objectType?: number; audioObj
 	// 31 is the escape for object types 32 and up, carried in the next six bits.
 	if (audioObjectType === 31) {
 		if (specific.end - specific.payload < 2) {
-			throw new InvalidVideoError(`${esds.path}: AudioSpecificConfig ends inside its escaped object type`);
+			throw new InvalidVideoError(`${pathOf(esds)}: AudioSpecificConfig ends inside its escaped object type`);
 		}
 		audioObjectType = 32 + (((first & 0x07) << 3) | (reader.u8(specific.payload + 1, esds) >> 5));
 	}
@@ -759,13 +793,13 @@ function readStsz(reader: BoxReader, stsz: Box): SampleSizes {
 function readStz2(reader: BoxReader, stz2: Box): SampleSizes {
 	const fieldBits = reader.u8(stz2.payload + 7, stz2);
 	if (fieldBits !== 4 && fieldBits !== 8 && fieldBits !== 16) {
-		throw new InvalidVideoError(`${stz2.path}: field size ${fieldBits} is not 4, 8 or 16`);
+		throw new InvalidVideoError(`${pathOf(stz2)}: field size ${fieldBits} is not 4, 8 or 16`);
 	}
 	const count = reader.u32(stz2.payload + 8, stz2);
 	const table = stz2.payload + 12;
 	const needed = Math.ceil((count * fieldBits) / 8);
 	if (needed > stz2.end - table) {
-		throw new InvalidVideoError(`${stz2.path}: ${count} sizes of ${fieldBits} bits need ${needed} bytes, the box has ${stz2.end - table}`);
+		throw new InvalidVideoError(`${pathOf(stz2)}: ${count} sizes of ${fieldBits} bits need ${needed} bytes, the box has ${stz2.end - table}`);
 	}
 	const sizeOf =
 		fieldBits === 16
@@ -788,7 +822,7 @@ function readChunkOffsets(reader: BoxReader, stbl: Box): { count: number; offset
 			return { count, offsetOf: (index) => reader.u64(box.payload + 8 + index * 8, box) };
 		}
 	}
-	throw new InvalidVideoError(`${stbl.path} has neither 'stco' nor 'co64'`);
+	throw new InvalidVideoError(`${pathOf(stbl)} has neither 'stco' nor 'co64'`);
 }
 
 interface ChunkRun {
@@ -804,12 +838,15 @@ function readChunkRuns(reader: BoxReader, stbl: Box, chunkCount: number): ChunkR
 	for (let index = 0, at = stsc.payload + 8; index < count; index++, at += 12) {
 		const firstChunk = reader.u32(at, stsc);
 		const samplesPerChunk = reader.u32(at + 4, stsc);
-		const previous = runs.length > 0 ? runs[runs.length - 1].firstChunk : 0;
-		if (index === 0 ? firstChunk !== 1 : firstChunk <= previous) {
-			throw new InvalidVideoError(`${stsc.path}: entry ${index} starts at chunk ${firstChunk}, after chunk ${previous} it must start at ${index === 0 ? 1 : `more than ${previous}`}`);
+		if (index === 0 && firstChunk !== 1) {
+			throw new InvalidVideoError(`${pathOf(stsc)}: entry 0 starts at chunk ${firstChunk}; the first entry must start at chunk 1`);
+		}
+		const previous = index > 0 ? runs[index - 1].firstChunk : 0;
+		if (index > 0 && firstChunk <= previous) {
+			throw new InvalidVideoError(`${pathOf(stsc)}: entry ${index} starts at chunk ${firstChunk}, not after entry ${index - 1}'s chunk ${previous}`);
 		}
 		if (firstChunk > chunkCount) {
-			throw new InvalidVideoError(`${stsc.path}: entry ${index} starts at chunk ${firstChunk}, but the track has ${chunkCount} chunks`);
+			throw new InvalidVideoError(`${pathOf(stsc)}: entry ${index} starts at chunk ${firstChunk}, but the track has ${chunkCount} chunks`);
 		}
 		runs.push({ firstChunk, samplesPerChunk });
 	}
@@ -830,15 +867,16 @@ export function sampleTable(bytes: Uint8Array, trackIndex: number): SampleLocati
 		throw new InvalidVideoError(`there is no track ${trackIndex} (the file has ${tracks.length} tracks)`);
 	}
 	const stbl = sampleTableBox(reader, tracks[trackIndex]);
-	const stsz = reader.child(stbl, 'stsz');
-	const sizes = stsz ? readStsz(reader, stsz) : readStz2(reader, reader.requiredChild(stbl, 'stz2'));
+	const sizeBox = reader.child(stbl, 'stsz') ?? reader.child(stbl, 'stz2');
+	if (!sizeBox) throw new InvalidVideoError(`${pathOf(stbl)} has neither 'stsz' nor 'stz2'`);
+	const sizes = sizeBox.type === 'stsz' ? readStsz(reader, sizeBox) : readStz2(reader, sizeBox);
 	if (sizes.count > MAX_SAMPLES) {
-		throw new InvalidVideoError(`${sizes.box.path}: ${sizes.count} samples is more than the ${MAX_SAMPLES} this reads`);
+		throw new InvalidVideoError(`${pathOf(sizes.box)}: ${sizes.count} samples is more than the ${MAX_SAMPLES} this reads`);
 	}
 	if (sizes.count === 0) return [];
 	// Real samples do not overlap, so even uniform-size samples cannot add up to more than the file.
 	if (sizes.uniformSize !== undefined && sizes.count * sizes.uniformSize > bytes.length) {
-		throw new InvalidVideoError(`${sizes.box.path}: ${sizes.count} samples of ${sizes.uniformSize} bytes do not fit in a ${bytes.length}-byte file`);
+		throw new InvalidVideoError(`${pathOf(sizes.box)}: ${sizes.count} samples of ${sizes.uniformSize} bytes do not fit in a ${bytes.length}-byte file`);
 	}
 	const chunks = readChunkOffsets(reader, stbl);
 	const runs = readChunkRuns(reader, stbl, chunks.count);
@@ -849,7 +887,7 @@ export function sampleTable(bytes: Uint8Array, trackIndex: number): SampleLocati
 		described += (lastChunk - run.firstChunk + 1) * run.samplesPerChunk;
 	});
 	if (described !== sizes.count) {
-		throw new InvalidVideoError(`${stbl.path}: stsc and the chunk offsets describe ${described} samples, ${sizes.box.type} has ${sizes.count}`);
+		throw new InvalidVideoError(`${pathOf(stbl)}: stsc and the chunk offsets describe ${described} samples, ${sizes.box.type} has ${sizes.count}`);
 	}
 
 	const samples: SampleLocation[] = [];
@@ -861,7 +899,7 @@ export function sampleTable(bytes: Uint8Array, trackIndex: number): SampleLocati
 				const size = sizes.sizeOf(samples.length);
 				if (offset + size > bytes.length) {
 					throw new InvalidVideoError(
-						`${stbl.path}: sample ${samples.length + 1} (${size} bytes at offset ${offset}) lies past the end of the ${bytes.length}-byte file`,
+						`${pathOf(stbl)}: sample ${samples.length + 1} (${size} bytes at offset ${offset}) lies past the end of the ${bytes.length}-byte file`,
 					);
 				}
 				samples.push({ offset, size });

@@ -62,6 +62,7 @@ describe('Send WhatsApp Video node', () => {
 						messageId: (request.responseBody as { data: { id: string } }).data.id,
 						mediaId: null,
 						response: request.responseBody,
+						video: expect.objectContaining({ container: 'mp4', codec: 'H.264', faststart: true, warnings: [] }),
 					},
 					pairedItem: { item: 0 },
 				},
@@ -95,6 +96,7 @@ describe('Send WhatsApp Video node', () => {
 				messageId: (message.responseBody as { messages: Array<{ id: string }> }).messages[0].id,
 				mediaId,
 				response: message.responseBody,
+				video: expect.objectContaining({ container: '3gp', codec: 'H.264', faststart: true, warnings: [] }),
 			});
 			expect(result.items[0].binary).toBeUndefined();
 		});
