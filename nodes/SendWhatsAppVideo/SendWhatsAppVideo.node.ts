@@ -9,7 +9,8 @@ import type {
 import { NodeConnectionTypes, NodeError, NodeOperationError } from 'n8n-workflow';
 
 import type { BinaryVideoRef } from './media';
-import { loadBinaryVideo, locateBinaryVideo } from './media';
+import { checkVideoLink, downloadVideo } from './download';
+import { loadBinaryVideo, locateBinaryVideo, videoFromBytes } from './media';
 import type { Pacing } from './pacing';
 import { pacingFor } from './pacing';
 import type { VideoCheckMode } from './preflight';
@@ -22,7 +23,6 @@ import type {
 	SendOutcome,
 	SourceKind,
 	VideoProvider,
-	VideoSource,
 } from './providers/types';
 import type { RequestContext, RetryPolicy } from './transport';
 import type { FieldContext } from './validation';
@@ -196,6 +196,15 @@ const properties: INodeProperties[] = [
 				displayOptions: { show: { '/provider': ['dialog360'] } },
 			},
 			{
+				displayName: 'Check Link Before Sending',
+				name: 'checkLink',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to ask the URL\'s server first (HEAD, or a one-byte GET) and refuse the item if it does not answer 200 with a video of at most 16 MB',
+				displayOptions: { show: { '/source': ['url'] } },
+			},
+			{
 				displayName: 'Concurrency',
 				name: 'concurrency',
 				type: 'number',
@@ -266,6 +275,27 @@ const properties: INodeProperties[] = [
 				displayOptions: { show: { '/provider': ['dialog360'] } },
 			},
 			{
+				displayName: 'URL Delivery',
+				name: 'urlDelivery',
+				type: 'options',
+				options: [
+					{
+						name: 'Send Link',
+						value: 'link',
+						description: 'Hand the URL to WhatsApp, which downloads the video itself',
+					},
+					{
+						name: 'Download and Upload',
+						value: 'upload',
+						description:
+							'Download the video here, check it like a binary file, upload it and send it by media ID (robust against redirects, HTML answers and WhatsApp\'s fetcher limits)',
+					},
+				],
+				default: 'link',
+				description: 'How a video URL reaches WhatsApp',
+				displayOptions: { show: { '/provider': ['dialog360'], '/source': ['url'] } },
+			},
+			{
 				displayName: 'Video Check',
 				name: 'videoCheck',
 				type: 'options',
@@ -294,6 +324,8 @@ const properties: INodeProperties[] = [
 
 interface ItemOptions {
 	videoCheck?: unknown;
+	urlDelivery?: unknown;
+	checkLink?: unknown;
 	concurrency?: unknown;
 	messagesPerSecond?: unknown;
 	uploadsPerSecond?: unknown;
@@ -348,7 +380,8 @@ function retryPolicy(options: ItemOptions): RetryPolicy {
 
 /** The video as planned for one item: checked, but a binary is not read until its turn. */
 type PlannedSource =
-	| Exclude<VideoSource, { kind: 'binary' }>
+	| { kind: 'mediaId'; mediaId: string }
+	| { kind: 'url'; url: string; delivery: 'link' | 'upload'; checkLink: boolean; check: VideoCheckMode }
 	| { kind: 'binary'; ref: BinaryVideoRef; fileName: string; check: VideoCheckMode };
 
 const VIDEO_CHECK_MODES: VideoCheckMode[] = ['standard', 'strict', 'off'];
@@ -364,13 +397,21 @@ interface PlannedItem {
 async function planSource(
 	ctx: IExecuteFunctions,
 	context: FieldContext,
+	provider: VideoProvider,
 	kind: SourceKind,
 	options: ItemOptions,
 ): Promise<PlannedSource> {
 	const { itemIndex } = context;
+	const check = VIDEO_CHECK_MODES.find((mode) => mode === options.videoCheck) ?? 'standard';
 	if (kind === 'url') {
 		const url = requireText(context, 'Video URL', ctx.getNodeParameter('videoUrl', itemIndex, ''), { required: true });
-		return { kind, url: requireVideoUrl(context, 'Video URL', url) };
+		return {
+			kind,
+			url: requireVideoUrl(context, 'Video URL', url),
+			delivery: options.urlDelivery === 'upload' && provider.name === 'dialog360' ? 'upload' : 'link',
+			checkLink: options.checkLink === true,
+			check,
+		};
 	}
 	if (kind === 'mediaId') {
 		const mediaId = requireText(context, 'Media ID', ctx.getNodeParameter('mediaId', itemIndex, ''), { required: true });
@@ -386,7 +427,6 @@ async function planSource(
 		{ required: true },
 	);
 	const fileName = requireText(context, 'File Name', options.fileName, { required: false });
-	const check = VIDEO_CHECK_MODES.find((mode) => mode === options.videoCheck) ?? 'standard';
 	return { kind, ref: await locateBinaryVideo(ctx, context, propertyName), fileName, check };
 }
 
@@ -431,7 +471,7 @@ async function planItem(ctx: IExecuteFunctions, settings: RunSettings, context: 
 	};
 	const target = settings.provider.target(ctx, requestContext);
 	const message = readMessageOptions(ctx, context, options);
-	const source = await planSource(ctx, context, readSourceKind(ctx, context, settings.provider), options);
+	const source = await planSource(ctx, context, settings.provider, readSourceKind(ctx, context, settings.provider), options);
 	return { context: requestContext, target, message, source };
 }
 
@@ -439,11 +479,27 @@ async function sendPlanned(ctx: IExecuteFunctions, planned: PlannedItem): Promis
 	const { source, context } = planned;
 	// The time budget counts from when the item's turn comes, not from when the batch was checked.
 	context.retry.deadline = Date.now() + context.retry.budgetMs;
-	if (source.kind !== 'binary') return await planned.target.send(source, planned.message);
-	const file = await loadBinaryVideo(ctx, context, source.ref, source.fileName);
+	if (source.kind === 'mediaId') return await planned.target.send(source, planned.message);
+	if (source.kind === 'url' && source.delivery === 'link') {
+		if (source.checkLink) await checkVideoLink(ctx, context, source.url, context.retry.timeoutMs);
+		return await planned.target.send({ kind: 'url', url: source.url }, planned.message);
+	}
+	const file =
+		source.kind === 'url'
+			? videoFromBytes(context, 'Video URL', await downloadVideo(ctx, context, source.url, context.retry.timeoutMs), fileNameFromUrl(source.url))
+			: await loadBinaryVideo(ctx, context, source.ref, source.fileName);
 	const findings = preflightVideo(context, file, source.check);
 	const outcome = await planned.target.send({ kind: 'binary', file }, planned.message);
 	return findings ? { ...outcome, video: findings } : outcome;
+}
+
+function fileNameFromUrl(url: string): string {
+	const last = new URL(url).pathname.split('/').pop() ?? '';
+	try {
+		return decodeURIComponent(last);
+	} catch {
+		return last;
+	}
 }
 
 function asNodeError(ctx: IExecuteFunctions, caught: unknown, itemIndex: number): NodeError {

@@ -165,18 +165,29 @@ export async function loadBinaryVideo(
 	fileNameOverride: string,
 ): Promise<VideoFile> {
 	const bytes = await ctx.helpers.getBinaryDataBuffer(context.itemIndex, ref.propertyName);
-	checkSize(context, BINARY_FIELD, bytes.length);
+	const { mimeType, fileName } = ref.binary;
+	const declared = mimeType ? `upstream called it ${mimeType}${fileName ? `, "${fileName}"` : ''}` : undefined;
+	return videoFromBytes(context, BINARY_FIELD, bytes, fileNameOverride || fileName || '', declared);
+}
+
+/** Checks bytes from any source (a binary, a download) and names them after their real container. */
+export function videoFromBytes(
+	context: FieldContext,
+	field: string,
+	bytes: Buffer,
+	fileName: string,
+	declared?: string,
+): VideoFile {
+	checkSize(context, field, bytes.length);
 	const sniffed = sniffContainer(bytes);
 	if ('problem' in sniffed) {
-		const { mimeType, fileName } = ref.binary;
-		const declared = mimeType ? ` (upstream called it ${mimeType}${fileName ? `, "${fileName}"` : ''})` : '';
-		throw invalidField(context, BINARY_FIELD, `${sniffed.problem}${declared}`, CONVERT_HINT);
+		throw invalidField(context, field, `${sniffed.problem}${declared ? ` (${declared})` : ''}`, CONVERT_HINT);
 	}
 	return {
 		bytes,
 		container: sniffed.container,
 		mimeType: CONTAINER_MIME_TYPES[sniffed.container],
-		fileName: fileNameFor(fileNameOverride || ref.binary.fileName || '', sniffed.container),
+		fileName: fileNameFor(fileName, sniffed.container),
 	};
 }
 
