@@ -223,6 +223,15 @@ const properties: INodeProperties[] = [
 				displayOptions: { show: { '/source': ['binary'] } },
 			},
 			{
+				displayName: 'Fix Faststart',
+				name: 'fixFaststart',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to move the moov box in front of the media data when it comes after it, so the video can start playing before it has fully downloaded. Samples are not touched.',
+				displayOptions: { show: { '/source': ['binary', 'url'] } },
+			},
+			{
 				displayName: 'Max Retries',
 				name: 'maxRetries',
 				type: 'number',
@@ -324,6 +333,7 @@ const properties: INodeProperties[] = [
 
 interface ItemOptions {
 	videoCheck?: unknown;
+	fixFaststart?: unknown;
 	urlDelivery?: unknown;
 	checkLink?: unknown;
 	concurrency?: unknown;
@@ -381,8 +391,14 @@ function retryPolicy(options: ItemOptions): RetryPolicy {
 /** The video as planned for one item: checked, but a binary is not read until its turn. */
 type PlannedSource =
 	| { kind: 'mediaId'; mediaId: string }
-	| { kind: 'url'; url: string; delivery: 'link' | 'upload'; checkLink: boolean; check: VideoCheckMode }
-	| { kind: 'binary'; ref: BinaryVideoRef; fileName: string; check: VideoCheckMode };
+	| { kind: 'url'; url: string; delivery: 'link' | 'upload'; checkLink: boolean; check: VideoCheck }
+	| { kind: 'binary'; ref: BinaryVideoRef; fileName: string; check: VideoCheck };
+
+/** The video check as chosen for one item. */
+interface VideoCheck {
+	mode: VideoCheckMode;
+	fixFaststart: boolean;
+}
 
 const VIDEO_CHECK_MODES: VideoCheckMode[] = ['standard', 'strict', 'off'];
 
@@ -402,7 +418,10 @@ async function planSource(
 	options: ItemOptions,
 ): Promise<PlannedSource> {
 	const { itemIndex } = context;
-	const check = VIDEO_CHECK_MODES.find((mode) => mode === options.videoCheck) ?? 'standard';
+	const check: VideoCheck = {
+		mode: VIDEO_CHECK_MODES.find((mode) => mode === options.videoCheck) ?? 'standard',
+		fixFaststart: options.fixFaststart !== false,
+	};
 	if (kind === 'url') {
 		const url = requireText(context, 'Video URL', ctx.getNodeParameter('videoUrl', itemIndex, ''), { required: true });
 		return {
@@ -488,9 +507,9 @@ async function sendPlanned(ctx: IExecuteFunctions, planned: PlannedItem): Promis
 		source.kind === 'url'
 			? videoFromBytes(context, 'Video URL', await downloadVideo(ctx, context, source.url, context.retry.timeoutMs), fileNameFromUrl(source.url))
 			: await loadBinaryVideo(ctx, context, source.ref, source.fileName);
-	const findings = preflightVideo(context, file, source.check);
-	const outcome = await planned.target.send({ kind: 'binary', file }, planned.message);
-	return findings ? { ...outcome, video: findings } : outcome;
+	const checked = preflightVideo(context, file, source.check.mode, source.check.fixFaststart);
+	const outcome = await planned.target.send({ kind: 'binary', file: checked.file }, planned.message);
+	return checked.findings ? { ...outcome, video: checked.findings } : outcome;
 }
 
 function fileNameFromUrl(url: string): string {

@@ -1,5 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { moveMoovToFront } from './faststart';
 import type { VideoInspection } from './inspector';
 import { InvalidVideoError, inspectVideo } from './inspector';
 import type { VideoFile } from './media';
@@ -28,6 +29,8 @@ export interface VideoFindings extends IDataObject {
 	audio: string | null;
 	audioTracks: number;
 	size: number;
+	/** True when the node moved `moov` in front of the media data before sending. */
+	faststartFixed: boolean;
 	warnings: string[];
 }
 
@@ -96,16 +99,23 @@ function findingsOf(inspection: VideoInspection, size: number, warnings: string[
 		audio: audio?.codecName ?? null,
 		audioTracks: inspection.audio.length,
 		size,
+		faststartFixed: false,
 		warnings,
 	};
 }
 
 /**
  * Looks inside the video and applies the chosen policy: throws a field error naming the problem
- * and its fix for what must not be sent, and returns the findings (with warnings) otherwise.
+ * and its fix for what must not be sent, moves `moov` to the front when asked, and returns the
+ * file to send with the findings (and warnings).
  */
-export function preflightVideo(context: FieldContext, file: VideoFile, mode: VideoCheckMode): VideoFindings | undefined {
-	if (mode === 'off') return undefined;
+export function preflightVideo(
+	context: FieldContext,
+	file: VideoFile,
+	mode: VideoCheckMode,
+	fixFaststart: boolean,
+): { file: VideoFile; findings?: VideoFindings } {
+	if (mode === 'off') return { file };
 	let inspection: VideoInspection;
 	try {
 		inspection = inspectVideo(file.bytes);
@@ -124,12 +134,19 @@ export function preflightVideo(context: FieldContext, file: VideoFile, mode: Vid
 		);
 	}
 	const warnings = mode === 'strict' ? [] : playsBadly(inspection).map((finding) => `${capitalise(finding.problem)}. ${finding.fix}`);
+	if (!inspection.faststart && fixFaststart) {
+		const bytes = moveMoovToFront(file.bytes);
+		return {
+			file: { ...file, bytes },
+			findings: { ...findingsOf(inspection, bytes.length, warnings), faststart: true, faststartFixed: true },
+		};
+	}
 	if (!inspection.faststart) {
 		warnings.push(
-			'The moov box comes after the media data, so the video starts only once fully downloaded. Fix: `ffmpeg -i input.mp4 -c copy -movflags +faststart output.mp4`.',
+			'The moov box comes after the media data, so the video starts only once fully downloaded. Turn on "Fix Faststart", or run `ffmpeg -i input.mp4 -c copy -movflags +faststart output.mp4`.',
 		);
 	}
-	return findingsOf(inspection, file.bytes.length, warnings);
+	return { file, findings: findingsOf(inspection, file.bytes.length, warnings) };
 }
 
 function capitalise(text: string): string {

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { INodeParameters } from 'n8n-workflow';
 
 import { BINARY_MODES, runWorkflow } from '../../harness/engine';
-import { D, emulatorCredentials, FIXTURES_DIR, useEmulator, videoItem } from '../../harness/setup';
+import { moveMoovToFront } from '../../../nodes/SendWhatsAppVideo/faststart';
+import { D, emulatorCredentials, fixture, FIXTURES_DIR, sha256, useEmulator, videoItem } from '../../harness/setup';
 
 const emulator = useEmulator();
 
@@ -59,6 +60,7 @@ describe.each(Object.keys(providers))('video check with %s', (provider) => {
 			audio: 'AAC',
 			audioTracks: 1,
 			size: readFileSync(join(FIXTURES_DIR, name)).length,
+			faststartFixed: false,
 			warnings: [],
 		});
 		expect(emulator().messagesCreated()).toHaveLength(1);
@@ -96,6 +98,28 @@ describe.each(Object.keys(providers))('video check with %s', (provider) => {
 		expect(result.items[0].json.error).toMatch(problem);
 		expect(result.items[0].json.description).toMatch(fix);
 		expect(emulator().requests).toEqual([]);
+	});
+
+	test('a video with moov at the end is sent with moov moved to the front, samples untouched', async () => {
+		const result = await sendFixture(provider, 'moov-at-end.mp4', 'standard');
+		expect(result.items[0].json.video).toMatchObject({ faststart: true, faststartFixed: true, warnings: [] });
+		const [part] = (provider === 'dialog360' ? emulator().uploads()[0] : emulator().messagesCreated()[0]).multipart?.filter((p) => p.name === 'file') ?? [];
+		expect(part.sha256).toBe(sha256(moveMoovToFront(fixture('moov-at-end.mp4'))));
+		expect(part.sha256).not.toBe(sha256(fixture('moov-at-end.mp4')));
+	});
+
+	test('with Fix Faststart off, a moov-at-end video goes as it is, with a warning', async () => {
+		const result = await runWorkflow({
+			parameters: { ...providers[provider], options: { fixFaststart: false } },
+			items: [videoItem('moov-at-end.mp4')],
+			credentials: emulatorCredentials(emulator()),
+			continueOnFail: true,
+		});
+		const video = result.items[0].json.video as { faststart: boolean; faststartFixed: boolean; warnings: string[] };
+		expect(video).toMatchObject({ faststart: false, faststartFixed: false });
+		expect(video.warnings).toEqual([expect.stringMatching(/moov box comes after the media data.*-movflags \+faststart/)]);
+		const [part] = (provider === 'dialog360' ? emulator().uploads()[0] : emulator().messagesCreated()[0]).multipart?.filter((p) => p.name === 'file') ?? [];
+		expect(part.sha256).toBe(sha256(fixture('moov-at-end.mp4')));
 	});
 
 	test('with the check off, even HEVC is sent and no findings are reported', async () => {
