@@ -272,15 +272,17 @@ async function inspection(): Promise<void> {
 	const mdatAt = small.indexOf('mdat') - 4;
 	bigFile.writeUInt32BE(bigFile.length - mdatAt, mdatAt);
 	smallFile.writeUInt32BE(smallFile.length - mdatAt, mdatAt);
-	const perCall = (bytes: Buffer) => {
-		const rounds = 2000;
-		for (let index = 0; index < 200; index++) inspector.inspectVideo(bytes);
+	const perCall = (parse: (bytes: Buffer) => unknown, bytes: Buffer, rounds: number) => {
+		for (let index = 0; index < Math.ceil(rounds / 10); index++) parse(bytes);
 		const start = performance.now();
-		for (let index = 0; index < rounds; index++) inspector.inspectVideo(bytes);
+		for (let index = 0; index < rounds; index++) parse(bytes);
 		return (performance.now() - start) / rounds;
 	};
-	const smallCost = perCall(smallFile);
-	const bigCost = perCall(bigFile);
+	const smallCost = perCall(inspector.inspectVideo, smallFile, 2000);
+	const bigCost = perCall(inspector.inspectVideo, bigFile, 2000);
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { parseWithMp4Box } = require('../test/nodes/SendWhatsAppVideo/inspector-helpers') as typeof import('../test/nodes/SendWhatsAppVideo/inspector-helpers');
+	const mp4boxCost = perCall(parseWithMp4Box, bigFile, 20);
 	rows.push({
 		measure: '5. inspecting a 16 MB MP4 vs a 100 KB one',
 		ours: `${(bigCost * 1000).toFixed(1)} µs`,
@@ -288,6 +290,14 @@ async function inspection(): Promise<void> {
 		ratio: `${(bigCost / smallCost).toFixed(2)}×`,
 		target: 'about the same (≤ 1.5×)',
 		met: bigCost / smallCost <= 1.5,
+	});
+	rows.push({
+		measure: '5b. the same 16 MB MP4: this inspector vs mp4box (GPAC\'s parser in JS)',
+		ours: `${(bigCost * 1000).toFixed(1)} µs`,
+		baseline: `${(mp4boxCost * 1000).toFixed(1)} µs`,
+		ratio: `${(mp4boxCost / bigCost).toFixed(0)}× faster`,
+		target: 'reported',
+		met: true,
 	});
 }
 
