@@ -39,8 +39,8 @@
  *   to agree on the number of samples, and refuses more than 4,194,304 samples.
  * - B-frames: `ctts` with any non-zero composition offset (ffmpeg writes `ctts` only for reordered
  *   streams; version-1 offsets are signed), or a `ctts` at all in an H.264 profile that allows
- *   B-frames (Main, High...). A stream that shifts every frame by the same offset is reported as
- *   having B-frames too; that is rare, and the warning it causes is harmless.
+ *   B-frames (Main, High...). A stream whose offsets are all the same non-zero value (a shift, not
+ *   a reordering; some muxers write that) is reported as having B-frames too; such files are rare.
  * - Levels are the real level: H.264 `level_idc` / 10 (30 -> 3.0), HEVC `general_level_idc` / 30
  *   (93 -> 3.1). H.264 level 1b is reported as 1.1 (or 0.9), as its level_idc says.
  * - Not seen: B-frames of a fragmented file (its composition offsets are in `trun`, not `moov`).
