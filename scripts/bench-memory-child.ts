@@ -19,14 +19,11 @@ const { LancepilotApi } = require(join(ROOT, 'dist/credentials/LancepilotApi.cre
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const FIVE_MB = 5 * 1024 * 1024;
-const header = Buffer.from('000000186674797069736f6d0000020069736f6d69736f32', 'hex');
+const { paddedMp4 } = require('./bench-videos') as typeof import('./bench-videos');
 
-/** A distinct 5 MB "MP4" per item, made only when the upstream node emits that item. */
+/** A distinct 5 MB MP4 per item, made only when the upstream node emits that item. */
 function videoBytes(index: number): Buffer {
-	const bytes = Buffer.alloc(FIVE_MB, index & 0xff);
-	header.copy(bytes);
-	bytes.writeUInt32BE(index, header.length);
-	return bytes;
+	return paddedMp4(FIVE_MB, index);
 }
 
 async function main(): Promise<void> {

@@ -17,7 +17,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import type { ICredentialType, INodeParameters, INodeType } from 'n8n-workflow';
 import { busiestSecond } from '../test/emulator/rates';
 import type { Emulator } from '../test/emulator/server';
 import type { InputItem } from '../test/harness/engine';
+import { paddedMp4 } from './bench-videos';
 
 const ROOT = join(__dirname, '..');
 const userFolder = mkdtempSync(join(tmpdir(), 'wa-video-bench-'));
@@ -108,12 +109,12 @@ const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function nodeOverhead(emulator: Emulator): Promise<void> {
 	const count = scaled(200);
-	emulator.reset();
-	emulator.setLatency(50);
 	const items = Array.from({ length: count }, (_, index) => ({ json: { phone: phone(index) } }));
 	// Warm both paths up first, so neither pays for loading code inside the measurement.
 	await runNode(emulator, lancepilotUrl({ concurrency: 1 }), items.slice(0, 5));
+	// reset() also restores the emulator's starting latency, so set it afterwards.
 	emulator.reset();
+	emulator.setLatency(50);
 	const ours = await timed(() => runNode(emulator, lancepilotUrl({ concurrency: 1, messagesPerSecond: 1000 }), items));
 	const body = Buffer.from(JSON.stringify({ file: 'https://cdn.example.com/promo.mp4' }));
 	const headers = { Authorization: `Bearer ${D.lancepilotToken}`, 'Content-Type': 'application/json', Accept: 'application/json' };
@@ -168,9 +169,7 @@ async function concurrency(emulator: Emulator): Promise<void> {
 
 async function uploadOnce(emulator: Emulator): Promise<void> {
 	const recipients = scaled(100);
-	const video = Buffer.alloc(10 * 1024 * 1024);
-	readFileSync(join(ROOT, 'test/fixtures/videos/baseline-aac-faststart.mp4')).copy(video);
-	for (let index = 26013; index < video.length; index++) video[index] = (index * 7) & 0xff;
+	const video = paddedMp4(10 * 1024 * 1024, 1);
 	const items: InputItem[] = Array.from({ length: recipients }, (_, index) => ({
 		json: { phone: phone(index) },
 		binary: { data: { bytes: video, fileName: 'promo.mp4', mimeType: 'video/mp4' } },
@@ -264,14 +263,8 @@ async function inspection(): Promise<void> {
 		rows.push({ measure: '5. inspection cost', ours: 'n/a', baseline: 'n/a', ratio: 'inspector not built', target: '—', met: true });
 		return;
 	}
-	const small = readFileSync(join(ROOT, 'test/fixtures/videos/baseline-aac-faststart.mp4'));
-	const smallFile = Buffer.concat([small, Buffer.alloc(100 * 1024 - small.length)]);
-	const bigFile = Buffer.alloc(16 * 1024 * 1024);
-	small.copy(bigFile);
-	// Grow the mdat box to fill the file, so the inspector sees a real 16 MB MP4.
-	const mdatAt = small.indexOf('mdat') - 4;
-	bigFile.writeUInt32BE(bigFile.length - mdatAt, mdatAt);
-	smallFile.writeUInt32BE(smallFile.length - mdatAt, mdatAt);
+	const smallFile = paddedMp4(100 * 1024, 0);
+	const bigFile = paddedMp4(16 * 1024 * 1024, 0);
 	const perCall = (parse: (bytes: Buffer) => unknown, bytes: Buffer, rounds: number) => {
 		for (let index = 0; index < Math.ceil(rounds / 10); index++) parse(bytes);
 		const start = performance.now();

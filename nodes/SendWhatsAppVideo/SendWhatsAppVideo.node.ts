@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type {
 	IDataObject,
 	IExecuteFunctions,
@@ -8,12 +10,12 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeError, NodeOperationError } from 'n8n-workflow';
 
-import type { BinaryVideoRef } from './media';
+import type { BinaryVideoRef, VideoFile } from './media';
 import { checkVideoLink, downloadVideo } from './download';
 import { loadBinaryVideo, locateBinaryVideo, videoFromBytes } from './media';
 import type { Pacing } from './pacing';
 import { pacingFor } from './pacing';
-import type { VideoCheckMode } from './preflight';
+import type { VideoCheckMode, VideoFindings } from './preflight';
 import { preflightVideo } from './preflight';
 import { PROVIDERS } from './providers';
 import type {
@@ -449,12 +451,20 @@ async function planSource(
 	return { kind, ref: await locateBinaryVideo(ctx, context, propertyName), fileName, check };
 }
 
-/** Settings that apply to the whole run, taken from the first item. */
+/** A binary video checked once per run: what identifies its bytes, and what the check found. */
+interface PreparedVideo {
+	contentKey: string;
+	findings?: VideoFindings;
+}
+
+/** Settings and shared state for the whole run, settings taken from the first item. */
 interface RunSettings {
 	provider: VideoProvider;
 	concurrency: number;
 	pacing: Pacing;
 	uploadedMedia: Map<string, Promise<string>>;
+	/** By n8n binary id, or by the in-memory data string itself (kept alive by the items anyway). */
+	preparedVideos: Map<string, Promise<PreparedVideo>>;
 }
 
 function runSettings(ctx: IExecuteFunctions): RunSettings {
@@ -476,6 +486,7 @@ function runSettings(ctx: IExecuteFunctions): RunSettings {
 			Math.max(1, positiveNumber(options.uploadsPerSecond, 25)),
 		),
 		uploadedMedia: new Map(),
+		preparedVideos: new Map(),
 	};
 }
 
@@ -494,7 +505,7 @@ async function planItem(ctx: IExecuteFunctions, settings: RunSettings, context: 
 	return { context: requestContext, target, message, source };
 }
 
-async function sendPlanned(ctx: IExecuteFunctions, planned: PlannedItem): Promise<SendOutcome> {
+async function sendPlanned(ctx: IExecuteFunctions, settings: RunSettings, planned: PlannedItem): Promise<SendOutcome> {
 	const { source, context } = planned;
 	// The time budget counts from when the item's turn comes, not from when the batch was checked.
 	context.retry.deadline = Date.now() + context.retry.budgetMs;
@@ -503,13 +514,49 @@ async function sendPlanned(ctx: IExecuteFunctions, planned: PlannedItem): Promis
 		if (source.checkLink) await checkVideoLink(ctx, context, source.url, context.retry.timeoutMs);
 		return await planned.target.send({ kind: 'url', url: source.url }, planned.message);
 	}
-	const file =
-		source.kind === 'url'
-			? videoFromBytes(context, 'Video URL', await downloadVideo(ctx, context, source.url, context.retry.timeoutMs), fileNameFromUrl(source.url))
-			: await loadBinaryVideo(ctx, context, source.ref, source.fileName);
-	const checked = preflightVideo(context, file, source.check.mode, source.check.fixFaststart);
-	const outcome = await planned.target.send({ kind: 'binary', file: checked.file }, planned.message);
-	return checked.findings ? { ...outcome, video: checked.findings } : outcome;
+	const prepareFile = async () => {
+		const file =
+			source.kind === 'url'
+				? videoFromBytes(context, 'Video URL', await downloadVideo(ctx, context, source.url, context.retry.timeoutMs), fileNameFromUrl(source.url))
+				: await loadBinaryVideo(ctx, context, source.ref, source.fileName);
+		return preflightVideo(context, file, source.check.mode, source.check.fixFaststart);
+	};
+	if (source.kind === 'url') {
+		const checked = await prepareFile();
+		const outcome = await planned.target.send({ kind: 'binary', contentKey: contentKeyOf(checked.file), load: async () => checked.file }, planned.message);
+		return checked.findings ? { ...outcome, video: checked.findings } : outcome;
+	}
+
+	// Items often carry the very same binary (one promo to a list): read, check and hash it once per
+	// run, by n8n's binary id (or the in-memory data itself), and keep only the key and findings.
+	const identity = source.ref.binary.id ?? source.ref.binary.data;
+	let preparedHere: VideoFile | undefined;
+	let prepared = settings.preparedVideos.get(identity);
+	if (!prepared) {
+		prepared = prepareFile().then((checked) => {
+			preparedHere = checked.file;
+			return { contentKey: contentKeyOf(checked.file), findings: checked.findings };
+		});
+		settings.preparedVideos.set(identity, prepared);
+		prepared.catch(() => settings.preparedVideos.delete(identity));
+	}
+	let video: PreparedVideo;
+	try {
+		video = await prepared;
+	} catch {
+		// Another item's check failed; check this one itself, so the error names this item.
+		const checked = await prepareFile();
+		preparedHere = checked.file;
+		video = { contentKey: contentKeyOf(checked.file), findings: checked.findings };
+	}
+	const ready = preparedHere;
+	const load = ready ? async () => ready : async () => (await prepareFile()).file;
+	const outcome = await planned.target.send({ kind: 'binary', contentKey: video.contentKey, load }, planned.message);
+	return video.findings ? { ...outcome, video: video.findings } : outcome;
+}
+
+function contentKeyOf(file: VideoFile): string {
+	return `${file.mimeType}:${createHash('sha256').update(file.bytes).digest('hex')}`;
 }
 
 function fileNameFromUrl(url: string): string {
@@ -582,7 +629,7 @@ export class SendWhatsAppVideo implements INodeType {
 		const worker = async () => {
 			for (let itemIndex = queue.shift(); itemIndex !== undefined && failures.length === 0; itemIndex = queue.shift()) {
 				try {
-					const outcome = await sendPlanned(this, planned[itemIndex] as PlannedItem);
+					const outcome = await sendPlanned(this, settings, planned[itemIndex] as PlannedItem);
 					results[itemIndex] = { json: outcome, pairedItem: { item: itemIndex } };
 				} catch (caught) {
 					const error = asNodeError(this, caught, itemIndex);

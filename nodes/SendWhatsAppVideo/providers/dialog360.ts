@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import type { IDataObject, IExecuteFunctions, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
@@ -147,13 +145,18 @@ async function uploadMedia(ctx: IExecuteFunctions, context: RequestContext, file
 
 /**
  * Uploads each distinct video once per run: items carrying the same bytes (by content hash, not
- * name) share the media id. A failed upload is forgotten so the next item tries again.
+ * name) share the media id, and only the first reads them. A failed upload is forgotten so the
+ * next item tries again.
  */
-async function mediaIdFor(ctx: IExecuteFunctions, context: RequestContext, file: VideoFile): Promise<string> {
-	const key = `${file.mimeType}:${createHash('sha256').update(file.bytes).digest('hex')}`;
+async function mediaIdFor(
+	ctx: IExecuteFunctions,
+	context: RequestContext,
+	source: Extract<VideoSource, { kind: 'binary' }>,
+): Promise<string> {
+	const key = source.contentKey;
 	let upload = context.uploadedMedia.get(key);
 	if (!upload) {
-		upload = uploadMedia(ctx, context, file).catch((error: unknown) => {
+		upload = source.load().then(async (file) => await uploadMedia(ctx, context, file)).catch((error: unknown) => {
 			context.uploadedMedia.delete(key);
 			throw error;
 		});
@@ -193,7 +196,7 @@ export const dialog360: VideoProvider = {
 				let mediaId: string | null = null;
 				let video: Dialog360VideoMessage['video'];
 				if (source.kind === 'binary') {
-					mediaId = await mediaIdFor(ctx, context, source.file);
+					mediaId = await mediaIdFor(ctx, context, source);
 					video = { id: mediaId };
 				} else if (source.kind === 'mediaId') {
 					mediaId = source.mediaId;

@@ -112,10 +112,10 @@ function asCreatedResponse(body: unknown): LancepilotCreatedResponse {
 	return { ...response, status: Number(response.status ?? 201), message: String(response.message ?? ''), data };
 }
 
-function videoBody(source: VideoSource, caption: string): { json?: LancepilotVideoJsonBody; form?: FormData } {
+async function videoBody(source: VideoSource, caption: string): Promise<{ json?: LancepilotVideoJsonBody; form?: FormData }> {
 	if (source.kind === 'binary') {
 		const form = new FormData();
-		appendVideoPart(form, 'file', source.file);
+		appendVideoPart(form, 'file', await source.load());
 		if (caption) form.append('caption', caption);
 		return { form };
 	}
@@ -162,7 +162,7 @@ export const lancepilot: VideoProvider = {
 					await callProvider(ctx, wire, context, {
 						method: 'POST',
 						path,
-						...videoBody(source, message.caption),
+						...(await videoBody(source, message.caption)),
 						createsMessage: true,
 					}),
 				);

@@ -9,7 +9,13 @@ export type SourceKind = 'binary' | 'url' | 'mediaId';
 
 /** The video as the node resolved it from the item, already checked. */
 export type VideoSource =
-	| { kind: 'binary'; file: VideoFile }
+	| {
+			kind: 'binary';
+			/** Identifies the bytes (content type and SHA-256), so a provider can reuse an upload. */
+			contentKey: string;
+			/** Reads the checked file; a provider that can reuse an upload never calls it. */
+			load: () => Promise<VideoFile>;
+	  }
 	| { kind: 'url'; url: string }
 	| { kind: 'mediaId'; mediaId: string };
 
