@@ -176,9 +176,10 @@ async function uploadOnce(emulator: Emulator): Promise<void> {
 	}));
 	emulator.reset();
 	emulator.setLatency(50);
-	const ours = await timed(() =>
-		runNode(emulator, { provider: 'dialog360', recipient: '={{ $json.phone }}', source: 'binary', options: {} }, items),
-	);
+	const run = await runNode(emulator, { provider: 'dialog360', recipient: '={{ $json.phone }}', source: 'binary', options: {} }, items);
+	// The node's own execution time, as n8n records it: the upstream node that puts 100 copies of
+	// the video on the items is not the node's work, and the baseline does not pay for it either.
+	const ours = { ms: run.run.data.resultData.runData['Send WhatsApp Video'][0].executionTime };
 	const ourUploads = emulator.uploads();
 	const ourBytes = ourUploads.reduce((sum, request) => sum + request.bodySize, 0);
 
@@ -214,7 +215,7 @@ async function uploadOnce(emulator: Emulator): Promise<void> {
 	});
 	const speedup = perRecipient.ms / ours.ms;
 	rows.push({
-		measure: `3b. same, wall time (default options) vs upload per recipient`,
+		measure: `3b. same, node execution time (default options) vs upload per recipient`,
 		ours: seconds(ours.ms),
 		baseline: seconds(perRecipient.ms),
 		ratio: `${speedup.toFixed(1)}× faster`,
