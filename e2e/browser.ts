@@ -1,0 +1,474 @@
+/**
+ * `npm run test:browser`: the packed package in `n8n start`, driven in Debian's Chromium by
+ * Playwright (playwright-core; browsers cannot be downloaded here, e2e/ensure-chromium.sh installs
+ * Debian's package when it is missing).
+ *
+ * n8n runs on 127.0.0.1 with a fresh user folder holding the package in `.n8n/custom/`; the owner
+ * account is set up through `POST /rest/owner/setup` and the browser logs in through `POST /rest/login`.
+ * Then, in the editor:
+ * - the node creator finds the node by searching "WhatsApp video";
+ * - the node panel shows Workspace ID and Find Contact By only for Lancepilot, Phone Number without
+ *   Workspace ID for 360dialog, and the Video Source choices (Binary File / URL / Media ID) show
+ *   Input Binary Field / Video URL / Media ID;
+ * - each credential dialog shows the token or key as a password field, and saving it runs n8n's
+ *   credential test: a wrong key fails with a clear message, the emulator's key succeeds;
+ * - the node, run from the editor ("Execute step") against the emulator, sends one message per
+ *   provider with the values typed in the panel.
+ * n8n chooses the provider in the editor through the credential: the node's credentials depend on
+ * Provider, so n8n shows Provider as "Connect using" in the new-credential dialog and switches it
+ * when a credential of the other type is picked.
+ *
+ * Screenshots go to docs/screenshots/ (to a temporary folder when CI=true, so CI leaves the work tree
+ * alone; E2E_SCREENSHOTS=<dir> overrides). Env: E2E_BROWSER_N8N=current|old (default current),
+ * N8N_E2E_CACHE, E2E_KEEP=1, E2E_SKIP_BUILD=1. A failed run keeps its folder with failure.png
+ * and n8n's log.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+
+import { EMULATOR_DEFAULTS as D, startEmulator, type Emulator } from '../test/emulator/server';
+import { Checks } from './lib/checks';
+import { buildAndPack, ensureN8n, log, makeUserFolder, makeWorkDir, removeDir, ROOT, type Which } from './lib/n8n';
+import { OWNER, setupOwner, startN8nServer, type N8nServer } from './lib/server';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+	'--headless',
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--no-first-run',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync',
+];
+const NODE_NAME = 'Send WhatsApp Video';
+/** Parameters n8n adds to every node's Settings tab; not the node's own. */
+const SETTINGS_PARAMETERS = new Set(['alwaysOutputData', 'executeOnce', 'retryOnFail', 'onError', 'notes', 'notesInFlow', 'maxTries', 'waitBetweenTries']);
+
+const tid = (scope: Page | Locator, id: string): Locator => scope.locator(`[data-test-id="${id}"]`);
+
+class Editor {
+	constructor(
+		readonly page: Page,
+		readonly screenshotDir: string,
+	) {}
+
+	get ndv(): Locator {
+		return tid(this.page, 'ndv');
+	}
+
+	get credentialModal(): Locator {
+		return tid(this.page, 'editCredential-modal');
+	}
+
+	/** The node's own parameters shown in the panel, in order (n8n's Settings-tab ones left out). */
+	async visibleParameters(): Promise<string[]> {
+		await this.page.waitForTimeout(300);
+		const ids = await this.ndv.evaluate((ndv) =>
+			[...ndv.querySelectorAll('[data-test-id^="parameter-input-"]')]
+				.filter((el) => (el as HTMLElement).offsetParent !== null)
+				.map((el) => el.getAttribute('data-test-id') ?? ''),
+		);
+		return ids
+			.map((id) => id.replace(/^parameter-input-/, ''))
+			.filter((name) => name !== 'field' && !SETTINGS_PARAMETERS.has(name));
+	}
+
+	/** Opens an options parameter's dropdown, returns the option titles and picks one. */
+	async choose(parameter: string, option: string): Promise<string[]> {
+		await tid(this.ndv, `parameter-input-${parameter}`).click();
+		const items = this.page.locator('.el-select-dropdown__item:visible');
+		await items.first().waitFor();
+		const titles = (await items.allInnerTexts()).map((t) => t.split('\n')[0].trim());
+		await items.filter({ hasText: option }).first().click();
+		await this.page.waitForTimeout(400);
+		return titles;
+	}
+
+	async fill(parameter: string, value: string): Promise<void> {
+		const field = tid(this.ndv, `parameter-input-${parameter}`).locator('input, textarea').first();
+		await field.fill(value);
+		await field.blur();
+	}
+
+	async openNode(): Promise<void> {
+		if (await this.ndv.isVisible()) return;
+		await this.page.locator(`[data-test-id="canvas-node"][data-node-name="${NODE_NAME}"]`).dblclick();
+		await this.ndv.waitFor();
+	}
+
+	async closeCredentialModal(): Promise<void> {
+		const modal = this.credentialModal;
+		// The dialog re-renders while n8n refreshes the credential: retry a click that lost its target.
+		for (let attempt = 0; attempt < 5 && (await modal.isVisible()); attempt++) {
+			await modal
+				.locator('button[aria-label="Close this dialog"]')
+				.first()
+				.click({ timeout: 5_000 })
+				.catch(() => undefined);
+			await modal.waitFor({ state: 'hidden', timeout: 3_000 }).catch(() => undefined);
+		}
+		await modal.waitFor({ state: 'hidden' });
+		await this.openNode();
+	}
+
+	async credentialOptions(): Promise<string[]> {
+		const select = tid(this.ndv, 'node-credentials-select');
+		await select.click();
+		const items = this.page.locator('.el-select-dropdown__item:visible');
+		await items.first().waitFor();
+		const texts = (await items.allInnerTexts()).map((t) => t.replace(/\s*\n\s*/g, ' / ').trim());
+		// Escape would close the whole panel in newer n8n: click the select again instead.
+		await select.click();
+		await items.first().waitFor({ state: 'hidden' }).catch(() => undefined);
+		return texts;
+	}
+
+	async pickCredential(name: string): Promise<void> {
+		await tid(this.ndv, 'node-credentials-select').click();
+		const items = this.page.locator('.el-select-dropdown__item:visible');
+		await items.first().waitFor();
+		await items.filter({ hasText: name }).first().click();
+		await this.page.waitForTimeout(500);
+	}
+
+	/** n8n 2.41 shows a "Connect to …" button while no credential exists; 2.8 a select with "Create new credential". */
+	async newCredential(): Promise<void> {
+		const emptyState = tid(this.ndv, 'node-credentials-empty-state');
+		if (await emptyState.isVisible()) {
+			await emptyState.locator('button').first().click();
+		} else {
+			await tid(this.ndv, 'node-credentials-select').click();
+			await tid(this.page, 'node-credentials-select-item-new').click();
+		}
+		await this.credentialModal.waitFor();
+	}
+
+	/** The credential types the new-credential dialog offers (n8n 2.8: radio buttons; 2.41: a menu). */
+	async authChoices(): Promise<string[]> {
+		const radios = tid(this.credentialModal, 'node-auth-type-selector');
+		if (await radios.isVisible()) {
+			return (await radios.innerText()).split('\n').map((t) => t.trim()).filter((t) => t && !t.startsWith('Connect using'));
+		}
+		const trigger = tid(this.credentialModal, 'credential-mode-dropdown-trigger');
+		await trigger.click();
+		const items = this.page.locator('[role="menuitem"]:visible').filter({ hasNotText: /^(Connection|Sharing|Details)$/ });
+		await items.first().waitFor();
+		const texts = (await items.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+		await trigger.click();
+		return texts;
+	}
+
+	async chooseAuthType(label: string): Promise<void> {
+		const radios = tid(this.credentialModal, 'node-auth-type-selector');
+		if (await radios.isVisible()) {
+			await radios.getByText(label, { exact: true }).click();
+		} else {
+			await tid(this.credentialModal, 'credential-mode-dropdown-trigger').click();
+			await this.page.locator('[role="menuitem"]:visible').filter({ hasText: new RegExp(`^\\s*${label}\\s*$`) }).first().click();
+		}
+		await this.page.waitForTimeout(400);
+	}
+
+	credentialField(label: string): Locator {
+		return tid(this.credentialModal, 'credential-connection-parameter').filter({ hasText: label }).locator('input').first();
+	}
+
+	/** Reopens the node's current credential (the pencil next to it) when n8n closed the dialog itself. */
+	async ensureCredentialOpen(): Promise<void> {
+		if (await this.credentialModal.isVisible()) return;
+		await tid(this.ndv, 'credential-edit-button').click();
+		await this.credentialModal.waitFor();
+		// Opening a saved credential runs its test again; wait for the banner.
+		await tid(this.credentialModal, 'credentials-config-container-test-success').waitFor({ timeout: 20_000 }).catch(() => undefined);
+	}
+
+	async renameCredential(name: string): Promise<void> {
+		const title = tid(this.credentialModal, 'credential-name');
+		await title.click();
+		const input = title.locator('input');
+		await input.fill(name);
+		await input.press('Enter');
+		await this.page.waitForTimeout(300);
+	}
+
+	/**
+	 * Save runs n8n's credential test. The verdict banner of an earlier test may still be on screen,
+	 * so wait for the test request to reach the emulator first, then for the banner to settle.
+	 */
+	async saveCredential(emulator: Emulator): Promise<'success' | 'failure' | 'no test request'> {
+		emulator.reset();
+		await tid(this.credentialModal, 'credential-save-button').click();
+		const deadline = Date.now() + 30_000;
+		while (emulator.requests.length === 0 && Date.now() < deadline) await this.page.waitForTimeout(100);
+		if (emulator.requests.length === 0) return 'no test request';
+		const success = tid(this.credentialModal, 'credentials-config-container-test-success');
+		const failure = this.credentialModal.getByText('Couldn’t connect with these settings');
+		const answeredAt = Date.now();
+		while (Date.now() - answeredAt < 15_000) {
+			if (await success.isVisible()) return 'success';
+			// n8n 2.41 closes the dialog by itself once the test passed.
+			if (!(await this.credentialModal.isVisible())) return emulator.requests.every((r) => r.status === 200) ? 'success' : 'failure';
+			if (Date.now() - answeredAt > 2_000 && (await failure.isVisible())) return 'failure';
+			await this.page.waitForTimeout(200);
+		}
+		return 'failure';
+	}
+
+	/** Toasts ("Credential saved", "Node executed successfully") and hover toolbars stay out of screenshots. */
+	async tidyForScreenshot(): Promise<void> {
+		const closeButtons = this.page.locator('.el-notification__closeBtn:visible');
+		for (let i = await closeButtons.count(); i > 0; i--) {
+			await closeButtons.first().click({ timeout: 2_000 }).catch(() => undefined);
+		}
+		await this.page.locator('.el-notification:visible').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+		await this.page.mouse.move(1, 1);
+		await this.page.waitForTimeout(300);
+	}
+
+	/** `maxHeight` crops a tall, mostly empty element (the node creator) to its top. */
+	async screenshot(name: string, target?: Locator, maxHeight?: number): Promise<string> {
+		await this.tidyForScreenshot();
+		const path = join(this.screenshotDir, name);
+		const box = maxHeight && target ? await target.boundingBox() : null;
+		if (box && maxHeight) await this.page.screenshot({ path, clip: { ...box, height: Math.min(box.height, maxHeight) } });
+		else if (target) await target.screenshot({ path });
+		else await this.page.screenshot({ path });
+		log(`screenshot ${path}`);
+		return path;
+	}
+}
+
+async function waitFor(page: Page, condition: () => boolean, timeoutMs: number): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!condition() && Date.now() < deadline) await page.waitForTimeout(250);
+}
+
+/** At least one entry, all equal to `expected` (n8n may run a credential test more than once per save). */
+function sameEach(values: string[], expected: string): boolean {
+	return values.length > 0 && values.every((v) => v === expected);
+}
+
+async function dismissPopups(page: Page): Promise<void> {
+	// Whatever n8n may show a new owner first (surveys, announcements) must not cover the canvas.
+	for (const selector of ['[data-test-id="nps-survey-modal"] button[aria-label="Close"]', '.el-dialog__headerbtn:visible']) {
+		const button = page.locator(selector).first();
+		if (await button.isVisible().catch(() => false)) await button.click().catch(() => undefined);
+	}
+}
+
+async function exercise(checks: Checks, editor: Editor, emulator: Emulator, server: N8nServer): Promise<void> {
+	const { page } = editor;
+
+	checks.section('Owner account and login through the REST API');
+	const login = await page.request.post(`${server.url}/rest/login`, {
+		data: { emailOrLdapLoginId: OWNER.email, password: OWNER.password },
+	});
+	checks.equal('POST /rest/login answers 200', login.status(), 200);
+
+	checks.section('Node creator');
+	await page.goto(`${server.url}/workflow/new`);
+	await tid(page, 'node-creator-plus-button').waitFor({ timeout: 60_000 });
+	await dismissPopups(page);
+	await tid(page, 'node-creator-plus-button').click();
+	await tid(page, 'node-creator-search-bar').fill('WhatsApp video');
+	const found = tid(page, 'node-creator-item-name').filter({ hasText: NODE_NAME });
+	await found.first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+	const names = await tid(page, 'node-creator-item-name').allInnerTexts();
+	checks.ok('searching "WhatsApp video" finds Send WhatsApp Video', names.includes(NODE_NAME), names);
+	await editor.screenshot('node-creator-search.png', tid(page, 'node-creator'), 240);
+	await found.first().click();
+	await editor.ndv.waitFor({ timeout: 15_000 });
+	checks.ok('adding it opens its panel', await editor.ndv.isVisible());
+
+	checks.section('Lancepilot (the default provider)');
+	checks.equal('Lancepilot panel fields', await editor.visibleParameters(), ['workspaceId', 'contactBy', 'recipient', 'source', 'binaryPropertyName', 'caption']);
+	const lpSources = await editor.choose('source', 'URL');
+	checks.equal('Video Source offers Binary File and URL (no Media ID)', lpSources, ['Binary File', 'URL']);
+	checks.equal('URL shows Video URL instead of Input Binary Field', await editor.visibleParameters(), ['workspaceId', 'contactBy', 'recipient', 'source', 'videoUrl', 'caption']);
+	await editor.choose('source', 'Binary File');
+	checks.equal('Binary File shows Input Binary Field again', await editor.visibleParameters(), ['workspaceId', 'contactBy', 'recipient', 'source', 'binaryPropertyName', 'caption']);
+	await editor.choose('contactBy', 'Contact ID');
+	checks.equal('Find Contact By = Contact ID shows Contact ID instead of Phone Number', await editor.visibleParameters(), ['workspaceId', 'contactBy', 'contactId', 'source', 'binaryPropertyName', 'caption']);
+	await editor.choose('contactBy', 'Phone Number');
+
+	checks.section('Lancepilot credential dialog');
+	await editor.newCredential();
+	const modal = editor.credentialModal;
+	const authChoices = await editor.authChoices();
+	checks.ok('the dialog offers Lancepilot and 360dialog (n8n shows Provider here, as "Connect using")', authChoices.includes('Lancepilot') && authChoices.includes('360dialog'), authChoices);
+	checks.equal('API Token is a password field', await editor.credentialField('API Token').getAttribute('type'), 'password');
+	await editor.renameCredential('Lancepilot (emulator)');
+	await editor.credentialField('Base URL').fill(emulator.lancepilotBaseUrl);
+	await editor.credentialField('API Token').fill('lp_wrong_token_typed_in_the_browser');
+	checks.equal('Save with a wrong token: the test fails', await editor.saveCredential(emulator), 'failure');
+	await modal.getByText('More details').click().catch(() => undefined);
+	const failureText = await tid(modal, 'credential-edit-dialog').innerText();
+	// n8n words a 401 "Authorization failed - please check your credentials" (2.8) or "Unauthorized" (2.41).
+	checks.ok('and says why (401: "Authorization failed…" or "Unauthorized")', /Authorization failed|Unauthorized/.test(failureText), failureText.slice(0, 400));
+	checks.ok('the emulator got GET /workspaces and answered 401', sameEach(emulator.requests.map((r) => `${r.method} ${r.path} ${r.status}`), 'GET /workspaces 401'), emulator.requests.map((r) => `${r.method} ${r.path} ${r.status}`));
+	await editor.screenshot('credential-lancepilot-wrong-token.png', modal);
+	await editor.credentialField('API Token').fill(D.lancepilotToken);
+	checks.equal('Save with the emulator token: "Connection tested successfully"', await editor.saveCredential(emulator), 'success');
+	const lpTests = emulator.requests.map((r) => `${r.method} ${r.path} ${r.status} ${String(r.headers.authorization)}`);
+	checks.ok('the emulator got GET /workspaces with the Bearer token and answered 200', sameEach(lpTests, `GET /workspaces 200 Bearer ${D.lancepilotToken}`), lpTests);
+	await editor.ensureCredentialOpen();
+	checks.ok('the saved credential shows "Connection tested successfully"', await tid(modal, 'credentials-config-container-test-success').isVisible());
+	checks.equal('the token field is still a password field', await editor.credentialField('API Token').getAttribute('type'), 'password');
+	await editor.screenshot('credential-lancepilot.png', modal);
+	await editor.closeCredentialModal();
+
+	await editor.fill('workspaceId', D.workspaceId);
+	await editor.fill('recipient', '+49 151 23456789');
+	await editor.choose('source', 'URL');
+	await editor.fill('videoUrl', 'https://example.com/videos/welcome.mp4');
+	await editor.fill('caption', 'Your weekly update');
+	emulator.reset();
+	await tid(editor.ndv, 'node-execute-button').first().click();
+	await waitFor(page, () => emulator.messagesCreated('lancepilot').length > 0, 60_000);
+	checks.equal('Execute step: one POST reached Lancepilot, by number', emulator.requests.map((r) => `${r.method} ${r.path} ${r.status}`), [
+		`POST /workspaces/${D.workspaceId}/contacts/number/%2B4915123456789/messages/video 201`,
+	]);
+	checks.equal('with the values typed in the panel', emulator.requests[0]?.json, { file: 'https://example.com/videos/welcome.mp4', caption: 'Your weekly update' });
+	await tid(editor.ndv, 'output-panel').getByText('created').first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+	checks.ok('the output panel shows status "created"', (await tid(editor.ndv, 'output-panel').innerText().catch(() => '')).includes('created'));
+	await editor.screenshot('node-lancepilot.png', editor.ndv);
+
+	checks.section('360dialog credential dialog');
+	await editor.newCredential();
+	await editor.chooseAuthType('360dialog');
+	await editor.credentialField('API Key').waitFor();
+	checks.equal('API Key is a password field', await editor.credentialField('API Key').getAttribute('type'), 'password');
+	await editor.renameCredential('360dialog (emulator)');
+	await editor.credentialField('Base URL').fill(emulator.dialog360BaseUrl);
+	await editor.credentialField('API Key').fill('d360_wrong_key_typed_in_the_browser');
+	checks.equal('Save with a wrong key: the test fails', await editor.saveCredential(emulator), 'failure');
+	await modal.getByText('More details').click().catch(() => undefined);
+	const failure360 = await tid(modal, 'credential-edit-dialog').innerText();
+	checks.ok('and says why (401: "Authorization failed…" or "Unauthorized")', /Authorization failed|Unauthorized/.test(failure360), failure360.slice(0, 400));
+	checks.ok('the emulator got GET /whatsapp_business_profile and answered 401', sameEach(emulator.requests.map((r) => `${r.method} ${r.path} ${r.status}`), 'GET /whatsapp_business_profile 401'), emulator.requests.map((r) => `${r.method} ${r.path} ${r.status}`));
+	await editor.credentialField('API Key').fill(D.dialog360ApiKey);
+	checks.equal('Save with the emulator key: "Connection tested successfully"', await editor.saveCredential(emulator), 'success');
+	const d360Tests = emulator.requests.map((r) => `${r.method} ${r.path} ${r.status} ${String(r.headers['d360-api-key'])}`);
+	checks.ok('the emulator got the profile request with D360-API-KEY and answered 200', sameEach(d360Tests, `GET /whatsapp_business_profile 200 ${D.dialog360ApiKey}`), d360Tests);
+	await editor.ensureCredentialOpen();
+	checks.ok('the saved credential shows "Connection tested successfully"', await tid(modal, 'credentials-config-container-test-success').isVisible());
+	checks.equal('the key field is still a password field', await editor.credentialField('API Key').getAttribute('type'), 'password');
+	await editor.screenshot('credential-360dialog.png', modal);
+	await editor.closeCredentialModal();
+
+	checks.section('360dialog (chosen through its credential)');
+	checks.ok('the node now runs via 360dialog (subtitle)', (await page.locator(`[data-test-id="canvas-node"][data-node-name="${NODE_NAME}"]`).innerText().catch(() => '')).includes('via 360dialog'));
+	const params360 = await editor.visibleParameters();
+	checks.ok('360dialog panel: Phone Number, no Workspace ID or Find Contact By', params360.includes('recipient') && !params360.includes('workspaceId') && !params360.includes('contactBy'), params360);
+	const d360Sources = await editor.choose('source', 'Media ID');
+	checks.equal('Video Source offers Binary File, URL and Media ID', d360Sources, ['Binary File', 'URL', 'Media ID']);
+	checks.equal('Media ID shows Media ID', await editor.visibleParameters(), ['recipient', 'source', 'mediaId', 'caption']);
+	await editor.choose('source', 'Binary File');
+	checks.equal('Binary File shows Input Binary Field', await editor.visibleParameters(), ['recipient', 'source', 'binaryPropertyName', 'caption']);
+	await editor.choose('source', 'URL');
+	checks.equal('URL shows Video URL', await editor.visibleParameters(), ['recipient', 'source', 'videoUrl', 'caption']);
+	const credentialList = await editor.credentialOptions();
+	checks.ok('"Credential to connect with" lists both credentials', credentialList.some((t) => t.startsWith('Lancepilot (emulator)')) && credentialList.some((t) => t.startsWith('360dialog (emulator)')), credentialList);
+	await editor.fill('videoUrl', 'https://example.com/videos/welcome.mp4');
+	await editor.fill('caption', 'Sent from the n8n editor');
+
+	checks.section('360dialog: run from the editor (Execute step) against the emulator');
+	emulator.reset();
+	await tid(editor.ndv, 'node-execute-button').first().click();
+	await waitFor(page, () => emulator.messagesCreated('dialog360').length > 0, 60_000);
+	checks.equal('one POST /messages reached the emulator', emulator.requests.map((r) => `${r.method} ${r.path} ${r.status}`), ['POST /messages 200']);
+	checks.equal('with the values typed in the panel', emulator.requests[0]?.json, {
+		messaging_product: 'whatsapp',
+		recipient_type: 'individual',
+		to: '4915123456789',
+		type: 'video',
+		video: { link: 'https://example.com/videos/welcome.mp4', caption: 'Sent from the n8n editor' },
+	});
+	const outputPanel = tid(editor.ndv, 'output-panel');
+	await outputPanel.getByText('accepted').first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+	checks.ok('the output panel shows status "accepted"', (await outputPanel.innerText().catch(() => '')).includes('accepted'));
+	await editor.screenshot('node-360dialog.png', editor.ndv);
+
+	checks.section('Back to Lancepilot by picking its credential');
+	await editor.pickCredential('Lancepilot (emulator)');
+	const paramsBack = await editor.visibleParameters();
+	checks.ok('Workspace ID and Find Contact By are back', paramsBack.includes('workspaceId') && paramsBack.includes('contactBy'), paramsBack);
+}
+
+async function main(): Promise<number> {
+	const which = (process.env.E2E_BROWSER_N8N ?? 'current') as Which;
+	if (which !== 'old' && which !== 'current') throw new Error(`E2E_BROWSER_N8N: unknown "${which}"`);
+	const screenshotDir = process.env.E2E_SCREENSHOTS ?? (process.env.CI === 'true' ? '' : join(ROOT, 'docs', 'screenshots'));
+	const checks = new Checks();
+	const workDir = makeWorkDir('wa-video-browser-');
+	const shots = screenshotDir || join(workDir, 'screenshots');
+	mkdirSync(shots, { recursive: true });
+	// The README's emulator port when it is free, so the screenshots show the documented URLs.
+	const emulator = await startEmulator({ host: '127.0.0.1', port: (await portIsFree(4780)) ? 4780 : 0 });
+	let server: N8nServer | undefined;
+	let browser: Browser | undefined;
+	let page: Page | undefined;
+	const started = Date.now();
+	let tested = '';
+	try {
+		const pkg = buildAndPack(workDir, { build: process.env.E2E_SKIP_BUILD !== '1' });
+		const install = await ensureN8n(which);
+		tested = `n8n ${install.version} on Node ${install.nodeVersion}, ${await chromiumVersion()}`;
+		const userFolder = makeUserFolder(workDir, pkg, `browser-${which}`);
+		server = await startN8nServer(install, userFolder);
+		await setupOwner(server.url);
+		browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+		const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+		page = await context.newPage();
+		page.setDefaultTimeout(30_000);
+		await exercise(checks, new Editor(page, shots), emulator, server);
+	} catch (error) {
+		checks.ok('the browser test ran to the end', false, error instanceof Error ? error.message : String(error));
+		if (page) await page.screenshot({ path: join(workDir, 'failure.png') }).catch(() => undefined);
+		if (server) log(`n8n log: ${server.logFile}`);
+		log(`kept ${workDir} for the failure screenshot and n8n's log`);
+		process.env.E2E_KEEP = '1';
+	} finally {
+		await browser?.close().catch(() => undefined);
+		await server?.stop();
+		await emulator.close();
+		if (process.env.E2E_KEEP === '1') log(`kept ${workDir}`);
+		else removeDir(workDir);
+	}
+	process.stdout.write(`\nTested: ${tested || 'nothing'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+	process.stdout.write(`Screenshots: ${screenshotDir || '(temporary folder, removed)'}\n`);
+	return checks.summary();
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+	const { createServer } = await import('node:net');
+	return new Promise((resolve) => {
+		const server = createServer();
+		server.once('error', () => resolve(false));
+		server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+	});
+}
+
+async function chromiumVersion(): Promise<string> {
+	const { execFileSync } = await import('node:child_process');
+	try {
+		return execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim();
+	} catch {
+		return 'chromium';
+	}
+}
+
+
+if (require.main === module) {
+	main().then(
+		(code) => process.exit(code),
+		(error: unknown) => {
+			process.stderr.write(`browser test failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+			process.exit(1);
+		},
+	);
+}

@@ -1,0 +1,89 @@
+/** `n8n start` on 127.0.0.1 for the browser test, with the owner account set up through the REST API. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+
+import { freePort, killGroup, log, n8nEnv, type N8nInstall } from './n8n';
+
+export const OWNER = {
+	email: 'owner@example.com',
+	firstName: 'E2E',
+	lastName: 'Owner',
+	password: 'E2e-Owner-Passw0rd',
+};
+
+export interface N8nServer {
+	url: string;
+	port: number;
+	logFile: string;
+	stop(): Promise<void>;
+}
+
+async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	let lastError = '';
+	while (Date.now() < deadline) {
+		if (child.exitCode !== null) throw new Error(`n8n exited with ${child.exitCode} before it answered ${url}`);
+		try {
+			const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+			if (response.ok) return;
+			lastError = `HTTP ${response.status}`;
+		} catch (error) {
+			lastError = (error as Error).message;
+		}
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
+	throw new Error(`n8n did not answer ${url} within ${timeoutMs} ms (${lastError})`);
+}
+
+export async function startN8nServer(install: N8nInstall, userFolder: string, timeoutMs = 180_000): Promise<N8nServer> {
+	const port = await freePort();
+	const env = await n8nEnv(install, userFolder, {
+		N8N_PORT: String(port),
+		N8N_PROTOCOL: 'http',
+		N8N_SECURE_COOKIE: 'false',
+		N8N_EDITOR_BASE_URL: `http://127.0.0.1:${port}`,
+		WEBHOOK_URL: `http://127.0.0.1:${port}/`,
+	});
+	const logFile = join(userFolder, 'n8n-start.log');
+	const out = createWriteStream(logFile);
+	const child = spawn(install.node, [join(install.dir, 'node_modules', 'n8n', 'bin', 'n8n'), 'start'], {
+		env,
+		cwd: userFolder,
+		stdio: ['ignore', 'pipe', 'pipe'],
+		detached: true,
+	});
+	child.stdout?.pipe(out);
+	child.stderr?.pipe(out);
+	const url = `http://127.0.0.1:${port}`;
+	const stop = async (): Promise<void> => {
+		if (child.exitCode !== null || child.signalCode !== null) return;
+		const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+		killGroup(child.pid, 'SIGTERM');
+		const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 15_000);
+		await exited;
+		clearTimeout(timer);
+		killGroup(child.pid, 'SIGKILL');
+	};
+	try {
+		const started = Date.now();
+		await waitForHttp(`${url}/healthz/readiness`, child, timeoutMs);
+		// The editor's settings answer once the REST API is mounted.
+		await waitForHttp(`${url}/rest/settings`, child, timeoutMs);
+		log(`n8n ${install.version} listening on ${url} after ${Date.now() - started} ms`);
+	} catch (error) {
+		await stop();
+		throw error;
+	}
+	return { url, port, logFile, stop };
+}
+
+/** POST /rest/owner/setup: the first user becomes the instance owner. */
+export async function setupOwner(url: string): Promise<void> {
+	const response = await fetch(`${url}/rest/owner/setup`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify(OWNER),
+	});
+	if (!response.ok) throw new Error(`POST /rest/owner/setup answered ${response.status}: ${await response.text()}`);
+}
