@@ -4,6 +4,7 @@ import { Container } from '@n8n/di';
 import { BinaryDataConfig, BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
 import type {
 	ExecutionError,
+	IBinaryData,
 	ICredentialDataDecryptedObject,
 	ICredentialType,
 	IDataObject,
@@ -31,6 +32,7 @@ export const BINARY_MODES: BinaryMode[] = ['memory', 'filesystem'];
 export const NODE_TYPE = 'n8n-nodes-whatsapp-video.sendWhatsAppVideo';
 const INPUT_NODE_TYPE = 'harness.inputItems';
 
+/** The same object on several items is one binary shared by them, not one copy each. */
 export interface InputBinary {
 	/** A function is called when the item is emitted, so large batches need not sit in memory. */
 	bytes: Buffer | (() => Buffer);
@@ -85,13 +87,21 @@ class InputItems implements INodeType {
 		const runId = this.getNodeParameter('runId', 0) as string;
 		const inputs = pendingInputs.get(runId) ?? [];
 		const items: INodeExecutionData[] = [];
+		// One InputBinary object on several items is one upstream file fanned out to them (as a Merge
+		// or Code node hands one download to every recipient): stored once, every item refers to it.
+		const stored = new Map<InputBinary, IBinaryData>();
 		for (const [index, input] of inputs.entries()) {
 			const item: INodeExecutionData = { json: input.json ?? {}, pairedItem: { item: 0 } };
 			for (const [property, binary] of Object.entries(input.binary ?? {})) {
 				item.binary ??= {};
-				const bytes = typeof binary.bytes === 'function' ? binary.bytes() : binary.bytes;
-				item.binary[property] = await this.helpers.prepareBinaryData(bytes, binary.fileName, binary.mimeType);
-				if (binary.fileName === undefined) delete item.binary[property].fileName;
+				let data = stored.get(binary);
+				if (!data) {
+					const bytes = typeof binary.bytes === 'function' ? binary.bytes() : binary.bytes;
+					data = await this.helpers.prepareBinaryData(bytes, binary.fileName, binary.mimeType);
+					if (binary.fileName === undefined) delete data.fileName;
+					stored.set(binary, data);
+				}
+				item.binary[property] = { ...data };
 			}
 			item.json.index ??= index;
 			items.push(item);

@@ -12,7 +12,7 @@ import type { INodeParameters } from 'n8n-workflow';
 import { busiestSecond } from '../../emulator/rates';
 import type { RecordedRequest } from '../../emulator/server';
 import { runWorkflow } from '../../harness/engine';
-import type { InputItem, RunOptions } from '../../harness/engine';
+import type { InputBinary, InputItem, RunOptions } from '../../harness/engine';
 import { D, emulatorCredentials, fixture, useEmulator, videoItem } from '../../harness/setup';
 
 const emulator = useEmulator();
@@ -99,6 +99,18 @@ describe('many items', () => {
 		const mediaId = (emulator().uploads()[0].responseBody as { id: string }).id;
 		expect(result.items.map((item) => item.json.mediaId)).toEqual(Array(10).fill(mediaId));
 		expect(emulator().messagesCreated().map((request) => (request.json as { video: { id: string } }).video.id)).toEqual(Array(10).fill(mediaId));
+	});
+
+	test.each(['memory', 'filesystem'] as const)('one download fanned out to a recipient list is uploaded once (%s binary mode)', async (binaryMode) => {
+		// The items share one stored binary, as after a Merge or Code node hands one file to every row.
+		const promo: InputBinary = { bytes: fixture('baseline-aac-faststart.mp4'), fileName: 'promo.mp4', mimeType: 'video/mp4' };
+		const items: InputItem[] = Array.from({ length: 8 }, (_, index) => ({ json: { phone: phone(index) }, binary: { data: promo } }));
+		const result = await send({ ...dialog360Binary, options: { concurrency: 4 } }, items, { binaryMode });
+
+		expect(emulator().uploads()).toHaveLength(1);
+		expect(emulator().messagesCreated()).toHaveLength(8);
+		expect(new Set(result.items.map((item) => item.json.mediaId)).size).toBe(1);
+		expect(result.items.map((item) => item.json.recipient)).toEqual(items.map((item) => String(item.json?.phone).slice(1)));
 	});
 
 	test('two different videos among six items are uploaded twice, each reused for its own items', async () => {
