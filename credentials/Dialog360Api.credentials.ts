@@ -51,5 +51,22 @@ export class Dialog360Api implements ICredentialType {
 			qs: { fields: 'about' },
 			method: 'GET',
 		},
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message:
+						'360dialog did not accept this API key. Copy the key of this WhatsApp number again from the 360dialog Client Hub (each number has its own key).',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 404,
+					message: 'Nothing answers at this Base URL. Leave it at https://waba-v2.360dialog.io unless you use the emulator.',
+				},
+			},
+		],
 	};
 }

@@ -49,5 +49,21 @@ export class LancepilotApi implements ICredentialType {
 			url: '/workspaces',
 			method: 'GET',
 		},
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message: 'Lancepilot did not accept this API token. Copy it again from Lancepilot (Settings → API).',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 404,
+					message: 'Nothing answers at this Base URL. Leave it at https://lancepilot.com/api/v3 unless you use the emulator.',
+				},
+			},
+		],
 	};
 }

@@ -22,6 +22,7 @@ describe('Lancepilot API credential', () => {
 			baseUrl: emulator().lancepilotBaseUrl,
 		});
 		expect(outcome.statusCode).toBe(200);
+		expect(outcome.verdict.status).toBe('OK');
 		expect(JSON.parse(outcome.body).data[0].id).toBe(EMULATOR_DEFAULTS.workspaceId);
 		expect(emulator().requests).toHaveLength(1);
 		expect(emulator().requests[0]).toMatchObject({ method: 'GET', path: '/workspaces' });
@@ -32,6 +33,13 @@ describe('Lancepilot API credential', () => {
 		const outcome = await runCredentialTest(type, { apiToken: 'wrong-token', baseUrl: emulator().lancepilotBaseUrl });
 		expect(outcome.statusCode).toBe(401);
 		expect(JSON.parse(outcome.body)).toEqual({ message: 'Unauthenticated.' });
+		expect(outcome.verdict).toEqual({ status: 'Error', message: expect.stringContaining('did not accept this API token') });
+	});
+
+	test('"Test" with a Base URL that is not the API says so (404)', async () => {
+		const outcome = await runCredentialTest(type, { apiToken: EMULATOR_DEFAULTS.lancepilotToken, baseUrl: `${emulator().origin}/nothing-here` });
+		expect(outcome.statusCode).toBe(404);
+		expect(outcome.verdict).toEqual({ status: 'Error', message: expect.stringContaining('Nothing answers at this Base URL') });
 	});
 
 	test('a base URL with a trailing slash still reaches /workspaces', async () => {
@@ -71,5 +79,12 @@ describe('360dialog API credential', () => {
 		const outcome = await runCredentialTest(type, { apiKey: 'wrong-key', baseUrl: emulator().dialog360BaseUrl });
 		expect(outcome.statusCode).toBe(401);
 		expect(JSON.parse(outcome.body)).toEqual({ error: 'Invalid request' });
+		expect(outcome.verdict).toEqual({ status: 'Error', message: expect.stringContaining('did not accept this API key') });
+	});
+
+	test('"Test" with a Base URL that is not the API says so (404)', async () => {
+		const outcome = await runCredentialTest(type, { apiKey: EMULATOR_DEFAULTS.dialog360ApiKey, baseUrl: `${emulator().origin}/nothing-here` });
+		expect(outcome.statusCode).toBe(404);
+		expect(outcome.verdict).toEqual({ status: 'Error', message: expect.stringContaining('Nothing answers at this Base URL') });
 	});
 });

@@ -15,6 +15,8 @@ import { runWorkflow } from './engine';
 export interface CredentialTestOutcome {
 	statusCode: number;
 	body: string;
+	/** What n8n's credential dialog would report for this answer. */
+	verdict: { status: 'OK' | 'Error'; message: string };
 	/** The request as sent after n8n resolved the credential's expressions. */
 	request: IDataObject;
 }
@@ -57,6 +59,15 @@ function resolveTestRequest(type: ICredentialType, data: ICredentialDataDecrypte
 	};
 }
 
+/** n8n's credentials tester: a 2xx passes; otherwise a `responseCode` rule's message, else the status text. */
+function verdictOf(type: ICredentialType, statusCode: number, statusMessage?: string): CredentialTestOutcome['verdict'] {
+	if (statusCode >= 200 && statusCode <= 299) return { status: 'OK', message: 'Connection successful!' };
+	for (const rule of type.test?.rules ?? []) {
+		if (rule.type === 'responseCode' && rule.properties.value === statusCode) return { status: 'Error', message: rule.properties.message };
+	}
+	return { status: 'Error', message: statusMessage || `Received HTTP status code: ${statusCode}` };
+}
+
 /**
  * Runs a credential type's `test` request the way n8n's "Test" button does: expressions resolved,
  * the credential's `authenticate` applied by the engine, real HTTP. n8n reports success for 2xx.
@@ -86,8 +97,9 @@ export async function runCredentialTest(
 				encoding: 'text',
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
-			})) as { statusCode: number; body: string };
-			return [[{ json: { statusCode: response.statusCode, body: response.body, request: { ...request } } }]];
+			})) as { statusCode: number; statusMessage?: string; body: string };
+			const verdict = verdictOf(type, response.statusCode, response.statusMessage);
+			return [[{ json: { statusCode: response.statusCode, body: response.body, verdict, request: { ...request } } }]];
 		}
 	}
 	const result = await runWorkflow({
