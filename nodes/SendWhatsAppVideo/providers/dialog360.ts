@@ -60,8 +60,8 @@ const META_CODE_HINTS: Record<number, string> = {
 	130429: 'Throughput limit reached (80 messages per second by default): send more slowly or ask 360dialog for a higher tier.',
 	131056: 'Too many messages to this recipient in a short time (about one every 6 seconds): wait before sending to them again.',
 	131047: 'More than 24 hours have passed since the recipient last wrote to you: WhatsApp only allows template messages now.',
-	131053: 'WhatsApp could not process the video: it must be MP4 or 3GP, H.264 with AAC audio, at most 16 MB. When sending by URL, the link must answer directly (no redirects) with a video content type; sending the file as binary data avoids link problems.',
-	131052: 'WhatsApp could not download the media: check that the URL is public and answers with the video, or send the file as binary data.',
+	131053: 'WhatsApp could not process the video: it must be MP4 or 3GP, H.264 with AAC audio, at most 16 MB. When sending by URL, the link must answer directly (no redirects) with a video content type: set Options → URL Delivery to "Download and Upload" so the node fetches the video, checks it and uploads the bytes.',
+	131052: 'WhatsApp could not download the media: check that the URL is public and answers with the video, or set Options → URL Delivery to "Download and Upload" so the node fetches the video and uploads the bytes.',
 };
 
 function isErrorBody(body: unknown): body is Dialog360ErrorResponse {

@@ -31,7 +31,7 @@ describe('360dialog errors: both shapes become NodeApiErrors', () => {
 		[131047, /24 hours.*template/],
 		[130429, /Throughput limit/],
 		[131056, /Too many messages to this recipient/],
-		[131052, /could not download the media/],
+		[131052, /could not download the media.*URL Delivery to "Download and Upload"/],
 		[100, /A parameter was invalid/],
 	])('code %i comes with plain-language advice', async (code, advice) => {
 		emulator().injectFault({ provider: 'dialog360', path: '/messages', kind: 'status', status: 400, body: metaErrorBody(code, 'details here') });
