@@ -40,6 +40,7 @@ import {
 import {
 	buildWorkflows,
 	credentialsFile,
+	BAD_FIRST_RECIPIENTS,
 	MIXED_RECIPIENTS,
 	RECIPIENTS,
 	VIDEO_URL,
@@ -299,6 +300,18 @@ async function checkDialog360ContinueOnFail(checks: Checks, ctx: Context, wf: Wo
 	checks.ok('item 1 has a description saying how to fix it', typeof out[1]?.json.description === 'string' && String(out[1]?.json.description).length > 0, out[1]?.json);
 }
 
+async function checkRetryOnFail(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
+	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	const what = await execute(ctx.install, ctx.env, ctx.emulator, wf, ctx.timings);
+	expectSuccess(checks, what);
+	const good = BAD_FIRST_RECIPIENTS.filter((r) => r.digits !== null);
+	const sentTo = ctx.emulator.messagesCreated().map((r) => (r.json as { to: string }).to);
+	checks.equal('each good recipient got exactly one message over n8n\'s tries', sorted(sentTo), sorted(good.map((r) => r.digits)));
+	const out = what.output ?? [];
+	checks.ok('item 0 is the error that made n8n try again', /Phone Number/.test(String(out[0]?.json.error ?? '')), out[0]?.json);
+	checks.equal('the other items are accepted, in order', out.slice(1).map((i) => [i.json.recipient, i.json.status]), good.map((r) => [r.digits, 'accepted']));
+}
+
 async function checkWrongToken(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
 	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
 	const what = await execute(ctx.install, ctx.env, ctx.emulator, wf, ctx.timings);
@@ -350,7 +363,7 @@ async function runAgainst(checks: Checks, which: Which, pkg: PackedPackage, work
 	checks.ok('n8n import:credentials (plain JSON, encrypted with the fixed key)', creds.code === 0, describeResult(creds));
 	const wfs = await runN8n(install, env, ['import:workflow', `--input=${workflowsPath}`]);
 	timings.push({ label: `n8n ${install.version} import:workflow`, ms: wfs.ms });
-	checks.ok('n8n import:workflow (5 workflows)', wfs.code === 0, describeResult(wfs));
+	checks.ok(`n8n import:workflow (${Object.keys(workflows).length} workflows)`, wfs.code === 0, describeResult(wfs));
 	if (creds.code !== 0 || wfs.code !== 0) return install;
 
 	const ctx: Context = { install, env, emulator, timings };
@@ -359,6 +372,7 @@ async function runAgainst(checks: Checks, which: Which, pkg: PackedPackage, work
 	await checkLancepilotUrlList(checks, ctx, workflows.lancepilotUrlList);
 	await checkDialog360ContinueOnFail(checks, ctx, workflows.dialog360UrlContinueOnFail);
 	await checkWrongToken(checks, ctx, workflows.lancepilotWrongToken);
+	await checkRetryOnFail(checks, ctx, workflows.dialog360RetryOnFail);
 	return install;
 }
 

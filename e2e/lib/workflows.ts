@@ -42,6 +42,9 @@ interface WorkflowNode {
 	parameters: Record<string, unknown>;
 	credentials?: Record<string, { id: string; name: string }>;
 	onError?: string;
+	retryOnFail?: boolean;
+	maxTries?: number;
+	waitBetweenTries?: number;
 }
 
 export interface Workflow {
@@ -128,6 +131,9 @@ export const MIXED_RECIPIENTS = [
 	{ name: 'Grace', phone: '+1 (415) 555-0123', digits: '14155550123' },
 ];
 
+/** The Retry On Fail workflow's items: the first is invalid, which makes n8n run the node again. */
+export const BAD_FIRST_RECIPIENTS = [{ name: 'Typo', phone: '12345', digits: null }, ...RECIPIENTS];
+
 function recipientsCode(list: Array<{ name: string; phone: string }>): string {
 	const items = list.map((r) => `  { json: { name: ${JSON.stringify(r.name)}, phone: ${JSON.stringify(r.phone)} } },`);
 	return ['// One item per recipient.', 'return [', ...items, '];'].join('\n');
@@ -139,6 +145,7 @@ export interface Workflows {
 	lancepilotUrlList: Workflow;
 	dialog360UrlContinueOnFail: Workflow;
 	lancepilotWrongToken: Workflow;
+	dialog360RetryOnFail: Workflow;
 }
 
 export function buildWorkflows(videoPath: string): Workflows {
@@ -225,6 +232,17 @@ export function buildWorkflows(videoPath: string): Workflows {
 					caption: '',
 				},
 				lancepilotWrong,
+			),
+		),
+		dialog360RetryOnFail: chain(
+			'e2eD360Retry0001',
+			'E2E 360dialog Retry On Fail re-runs the node',
+			[code('Recipients', recipientsCode(BAD_FIRST_RECIPIENTS))],
+			send(
+				{ provider: 'dialog360', recipient: '={{ $json.phone }}', source: 'url', videoUrl: VIDEO_URL, caption: '' },
+				dialog360,
+				// n8n runs a node again when its first output item is an error: three tries here.
+				{ onError: 'continueRegularOutput', retryOnFail: true, maxTries: 3, waitBetweenTries: 100 },
 			),
 		),
 	};

@@ -12,6 +12,7 @@ import { NodeConnectionTypes, NodeError, NodeOperationError } from 'n8n-workflow
 
 import type { BinaryVideoRef, VideoFile } from './media';
 import { checkVideoLink, downloadVideo } from './download';
+import { SentLedger } from './ledger';
 import { loadBinaryVideo, locateBinaryVideo, videoFromBytes } from './media';
 import type { Pacing } from './pacing';
 import { pacingFor } from './pacing';
@@ -27,6 +28,7 @@ import type {
 	VideoProvider,
 } from './providers/types';
 import type { RequestContext, RetryPolicy } from './transport';
+import { mayHaveBeenDelivered } from './transport';
 import type { FieldContext } from './validation';
 import {
 	CALLBACK_DATA_MAX_CHARACTERS,
@@ -555,6 +557,18 @@ async function sendPlanned(ctx: IExecuteFunctions, settings: RunSettings, planne
 	return video.findings ? { ...outcome, video: video.findings } : outcome;
 }
 
+/** What one item's send is: the same on every try of a run, different for a different item. */
+function fingerprintOf(settings: RunSettings, plan: PlannedItem): string {
+	const { source } = plan;
+	const video =
+		source.kind === 'binary'
+			? [source.ref.binary.id ?? '', source.ref.binary.fileSize ?? '', source.ref.binary.mimeType, source.fileName]
+			: source.kind === 'url'
+				? [source.url, source.delivery]
+				: [source.mediaId];
+	return JSON.stringify([settings.provider.name, plan.target.recipient, source.kind, ...video, plan.message]);
+}
+
 function contentKeyOf(file: VideoFile): string {
 	return `${file.mimeType}:${createHash('sha256').update(file.bytes).digest('hex')}`;
 }
@@ -625,13 +639,18 @@ export class SendWhatsAppVideo implements INodeType {
 		// Send with bounded concurrency. Without Continue On Fail the first failure stops new sends;
 		// those already in flight finish, and the error says which items went out.
 		const failures: Array<{ error: NodeError; itemIndex: number }> = [];
+		const ledger = SentLedger.of(items);
 		const queue = planned.flatMap((plan, itemIndex) => (plan ? [itemIndex] : []));
 		const worker = async () => {
 			for (let itemIndex = queue.shift(); itemIndex !== undefined && failures.length === 0; itemIndex = queue.shift()) {
+				const plan = planned[itemIndex] as PlannedItem;
+				const fingerprint = fingerprintOf(settings, plan);
 				try {
-					const outcome = await sendPlanned(this, settings, planned[itemIndex] as PlannedItem);
+					const outcome = ledger.replay(node, itemIndex, fingerprint) ?? (await sendPlanned(this, settings, plan));
+					ledger.recordSent(itemIndex, fingerprint, outcome);
 					results[itemIndex] = { json: outcome, pairedItem: { item: itemIndex } };
 				} catch (caught) {
+					if (mayHaveBeenDelivered(caught)) ledger.recordMaybeDelivered(itemIndex, fingerprint, caught);
 					const error = asNodeError(this, caught, itemIndex);
 					if (this.continueOnFail()) results[itemIndex] = errorItem(error, itemIndex);
 					else failures.push({ error, itemIndex });
@@ -648,6 +667,8 @@ export class SendWhatsAppVideo implements INodeType {
 			failure.error.description = `${failure.error.description ?? ''} Sent before the run stopped: items ${describeIndexes(sent)}. Not sent: items ${describeIndexes(unsent)}.`.trim();
 			throw failure.error;
 		}
+		// n8n's Retry On Fail runs the node again when the first item is an error: keep the ledger then.
+		if (results[0]?.json.error === undefined) SentLedger.close(items);
 		return [results as INodeExecutionData[]];
 	}
 }

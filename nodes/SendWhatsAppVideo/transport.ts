@@ -112,6 +112,13 @@ export const RETRY_AFTER_CAP_MS = 60_000;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 10_000;
 
+/** Errors of message sends the provider may have carried out: to be reported, never repeated. */
+const possiblyDelivered = new WeakSet<NodeApiError>();
+
+export function mayHaveBeenDelivered(error: unknown): error is NodeApiError {
+	return error instanceof NodeApiError && possiblyDelivered.has(error);
+}
+
 /** These mean the request never reached the provider, so even a message send is safe to repeat. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -151,17 +158,20 @@ export async function callProvider(
 	const secret = typeof credentials[wire.secretField] === 'string' ? (credentials[wire.secretField] as string) : '';
 	const baseUrl = String(credentials.baseUrl ?? '').replace(/\/+$/, '');
 	const url = `${baseUrl}${request.path}`;
-	const fail = (message: string, description: string, response: JsonObject, httpCode?: number) =>
-		new NodeApiError(context.node, redact(response, secret), {
+	const notSent = ' Nothing was sent to the recipient.';
+	const unknownOutcome = ` The video may or may not have been delivered: check the chat or the ${wire.displayName} dashboard before sending it again.`;
+	/** `outcomeUnknown`: the provider may have acted on the request before it failed. */
+	const fail = (message: string, description: string, response: JsonObject, httpCode: number | undefined, outcomeUnknown: boolean) => {
+		const maybeDelivered = outcomeUnknown && request.createsMessage;
+		const error = new NodeApiError(context.node, redact(response, secret), {
 			message: redact(message, secret),
-			description: redact(description, secret),
+			description: redact(`${description}${maybeDelivered ? unknownOutcome : notSent}`, secret),
 			httpCode: httpCode === undefined ? undefined : String(httpCode),
 			itemIndex: context.itemIndex,
 		});
-	const unknownOutcome = request.createsMessage
-		? ` The video may or may not have been delivered: check the chat or the ${wire.displayName} dashboard before sending it again.`
-		: ' Nothing was sent to the recipient.';
-	const notSent = ' Nothing was sent to the recipient.';
+		if (maybeDelivered) possiblyDelivered.add(error);
+		return error;
+	};
 
 	const limiter = request.createsMessage ? context.pacing.messages : context.pacing.uploads;
 	const attempt = async (): Promise<Attempt> => {
@@ -195,9 +205,11 @@ export async function callProvider(
 				retryable: neverSent || !request.createsMessage,
 				error: fail(
 					`Could not reach ${wire.displayName} at ${hostOf(url)}: ${reason}`,
-					`Check the Base URL in the ${wire.displayName} credential and the network of this n8n instance.${neverSent ? notSent : unknownOutcome}`,
+					`Check the Base URL in the ${wire.displayName} credential and the network of this n8n instance.`,
 					// Not under `code`: NodeApiError would replace our message with its generic one for that code.
 					{ networkError: code ?? 'UNKNOWN', url },
+					undefined,
+					!neverSent,
 				),
 			};
 		}
@@ -211,9 +223,10 @@ export async function callProvider(
 				retryable: !request.createsMessage,
 				error: fail(
 					`${wire.displayName} answered HTTP ${statusCode} with ${parsed === '' ? 'an empty body' : 'a body that is not JSON'}`,
-					`The answer could not be read, so it is unknown whether the request succeeded.${unknownOutcome}`,
+					'The answer could not be read, so it is unknown whether the request succeeded.',
 					{ statusCode, body: parsed as string },
 					statusCode,
+					true,
 				),
 			};
 		}
@@ -221,12 +234,12 @@ export async function callProvider(
 		const retryable = throttled || statusCode === 503 || (!request.createsMessage && statusCode >= 500);
 		const { message, description } = wire.describeError(statusCode, parsed);
 		// A refusal (4xx, 503) means the provider did not take the message; other 5xx on a send may hide a success.
-		const outcome = statusCode >= 500 && statusCode !== 503 && request.createsMessage ? unknownOutcome : notSent;
+		const outcomeUnknown = statusCode >= 500 && statusCode !== 503;
 		return {
 			ok: false,
 			retryable,
 			retryAfterMs: parseRetryAfter(response.headers['retry-after']),
-			error: fail(message, `${description}${outcome}`, { statusCode, body: parsed as JsonObject }, statusCode),
+			error: fail(message, description, { statusCode, body: parsed as JsonObject }, statusCode, outcomeUnknown),
 		};
 	};
 

@@ -54,6 +54,8 @@ export interface RunOptions {
 	credentials?: Record<string, ICredentialDataDecryptedObject>;
 	binaryMode?: BinaryMode;
 	continueOnFail?: boolean;
+	/** The node's "Retry On Fail" setting: n8n runs the whole node again after it fails. */
+	retryOnFail?: { maxTries: number; waitBetweenTries: number };
 	/** The node class to run; the tests run the sources, the demo runs the built package. */
 	nodeType?: INodeType;
 	credentialTypes?: ICredentialType[];
@@ -197,6 +199,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
 				credentialTypes.map((type) => [type.name, { id: type.name, name: `${type.displayName} account` }]),
 			),
 			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+			...(options.retryOnFail ? { retryOnFail: true, ...options.retryOnFail } : {}),
 		},
 	];
 	const connections = {
