@@ -639,7 +639,7 @@ export class SendWhatsAppVideo implements INodeType {
 		// Send with bounded concurrency. Without Continue On Fail the first failure stops new sends;
 		// those already in flight finish, and the error says which items went out.
 		const failures: Array<{ error: NodeError; itemIndex: number }> = [];
-		const ledger = SentLedger.of(items);
+		const ledger = SentLedger.of(items, node);
 		const queue = planned.flatMap((plan, itemIndex) => (plan ? [itemIndex] : []));
 		const worker = async () => {
 			for (let itemIndex = queue.shift(); itemIndex !== undefined && failures.length === 0; itemIndex = queue.shift()) {
@@ -668,7 +668,7 @@ export class SendWhatsAppVideo implements INodeType {
 			throw failure.error;
 		}
 		// n8n's Retry On Fail runs the node again when the first item is an error: keep the ledger then.
-		if (results[0]?.json.error === undefined) SentLedger.close(items);
+		if (results[0]?.json.error === undefined) SentLedger.close(items, node);
 		return [results as INodeExecutionData[]];
 	}
 }

@@ -18,26 +18,33 @@ interface Entry {
  * n8n runs the whole node again after it throws, and also after it returns an error as its first
  * item (with Continue On Fail), up to five times. Without this, every video that went out in an
  * earlier try would go out again, and a send whose outcome is unknown would be repeated. The
- * ledger belongs to the input items array n8n hands to every try of one run: a new run (a loop
- * pass, a new execution) gets a new array and sends afresh, and the ledger goes with the array.
+ * ledger belongs to the node and the input items array n8n hands to every try of one run: a new
+ * run (a loop pass, a new execution) gets a new array and sends afresh, and the ledger goes with
+ * the array.
  */
 export class SentLedger {
-	private static readonly byInput = new WeakMap<object, SentLedger>();
+	/** By input array, then by node: n8n may hand one array to two nodes on two branches. */
+	private static readonly byInput = new WeakMap<object, Map<string, SentLedger>>();
 
 	private readonly entries = new Map<number, Entry>();
 
-	static of(input: INodeExecutionData[]): SentLedger {
-		let ledger = SentLedger.byInput.get(input);
+	static of(input: INodeExecutionData[], node: INode): SentLedger {
+		let byNode = SentLedger.byInput.get(input);
+		if (!byNode) {
+			byNode = new Map();
+			SentLedger.byInput.set(input, byNode);
+		}
+		let ledger = byNode.get(node.name);
 		if (!ledger) {
 			ledger = new SentLedger();
-			SentLedger.byInput.set(input, ledger);
+			byNode.set(node.name, ledger);
 		}
 		return ledger;
 	}
 
 	/** Forgets the run once n8n will not try it again. */
-	static close(input: INodeExecutionData[]): void {
-		SentLedger.byInput.delete(input);
+	static close(input: INodeExecutionData[], node: INode): void {
+		SentLedger.byInput.get(input)?.delete(node.name);
 	}
 
 	recordSent(itemIndex: number, fingerprint: string, json: IDataObject): void {

@@ -3,7 +3,9 @@
  * item is an error (Continue On Fail). Every item that went out in an earlier try must not go out
  * again, and an item whose send may have been delivered must not be repeated either.
  */
-import type { INodeParameters } from 'n8n-workflow';
+import type { INode, INodeParameters } from 'n8n-workflow';
+
+import { SentLedger } from '../../../nodes/SendWhatsAppVideo/ledger';
 
 import { runWorkflow } from '../../harness/engine';
 import type { InputItem, RunOptions } from '../../harness/engine';
@@ -95,5 +97,24 @@ describe('with Retry On Fail, a video sent in an earlier try is not sent again',
 		await send(lancepilotUrl, recipients(2));
 		await send(lancepilotUrl, recipients(2));
 		expect(emulator().messagesCreated()).toHaveLength(4);
+	});
+});
+
+describe('SentLedger', () => {
+	const nodeNamed = (name: string): INode => ({ id: name, name, type: 'sendWhatsAppVideo', typeVersion: 1, position: [0, 0], parameters: {} });
+	const input = [{ json: {} }];
+
+	test('two nodes handed the same items (two branches) keep separate records, so both send', () => {
+		SentLedger.of(input, nodeNamed('Send A')).recordSent(0, 'same', { status: 'created' });
+		expect(SentLedger.of(input, nodeNamed('Send A')).replay(nodeNamed('Send A'), 0, 'same')).toEqual({ status: 'created' });
+		expect(SentLedger.of(input, nodeNamed('Send B')).replay(nodeNamed('Send B'), 0, 'same')).toBeUndefined();
+	});
+
+	test('a different item at the same index is sent, and a closed run starts afresh', () => {
+		const node = nodeNamed('Send C');
+		SentLedger.of(input, node).recordSent(0, 'to Ada', { status: 'created' });
+		expect(SentLedger.of(input, node).replay(node, 0, 'to Grace')).toBeUndefined();
+		SentLedger.close(input, node);
+		expect(SentLedger.of(input, node).replay(node, 0, 'to Ada')).toBeUndefined();
 	});
 });
