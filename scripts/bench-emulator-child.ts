@@ -28,7 +28,7 @@ async function main(): Promise<void> {
 				break;
 		}
 	});
-	send({ id: 0, lancepilotBaseUrl: emulator.lancepilotBaseUrl });
+	send({ id: 0, lancepilotBaseUrl: emulator.lancepilotBaseUrl, dialog360BaseUrl: emulator.dialog360BaseUrl });
 }
 
 void main();

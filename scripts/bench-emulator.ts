@@ -11,11 +11,13 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 export interface EmulatorReply {
 	id: number;
 	lancepilotBaseUrl?: string;
+	dialog360BaseUrl?: string;
 	starts?: Array<{ startedAt: number }>;
 }
 
 export interface RemoteEmulator {
 	lancepilotBaseUrl: string;
+	dialog360BaseUrl: string;
 	/** Forgets recorded requests and sets the latency every answer waits for. */
 	reset(latencyMs: number): Promise<void>;
 	/** When each recorded request started, on the emulator's clock. */
@@ -47,6 +49,7 @@ export async function startRemoteEmulator(): Promise<RemoteEmulator> {
 	});
 	return {
 		lancepilotBaseUrl: ready.lancepilotBaseUrl ?? '',
+		dialog360BaseUrl: ready.dialog360BaseUrl ?? '',
 		reset: async (latencyMs) => void (await ask({ type: 'reset', latencyMs })),
 		starts: async () => (await ask({ type: 'starts' })).starts ?? [],
 		close: async () => void (await ask({ type: 'close' })),

@@ -71,14 +71,17 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
 	return { ms: performance.now() - start, value };
 }
 
-function credentials(emulator: Emulator) {
+/** Where the emulator answers: in this process, or in its own (see bench-emulator.ts). */
+type EmulatorUrls = Pick<Emulator, 'lancepilotBaseUrl' | 'dialog360BaseUrl'>;
+
+function credentials(emulator: EmulatorUrls) {
 	return {
 		lancepilotApi: { apiToken: D.lancepilotToken, baseUrl: emulator.lancepilotBaseUrl },
 		dialog360Api: { apiKey: D.dialog360ApiKey, baseUrl: emulator.dialog360BaseUrl },
 	};
 }
 
-async function runNode(emulator: Emulator, parameters: INodeParameters, items: InputItem[], binaryMode: 'memory' | 'filesystem' = 'memory') {
+async function runNode(emulator: EmulatorUrls, parameters: INodeParameters, items: InputItem[], binaryMode: 'memory' | 'filesystem' = 'memory') {
 	const result = await engine.runWorkflow({ parameters, items, credentials: credentials(emulator), binaryMode, ...built });
 	if (result.error) throw new Error(`bench run failed: ${result.error.message}`);
 	return result;
@@ -148,21 +151,11 @@ async function concurrency(): Promise<void> {
 	// queue on the node's event loop and cap the speedup of requests in flight (see the child).
 	const provider = await startRemoteEmulator();
 	try {
-		const run = async (parameters: INodeParameters, runItems = items) => {
-			const result = await engine.runWorkflow({
-				parameters,
-				items: runItems,
-				credentials: { lancepilotApi: { apiToken: D.lancepilotToken, baseUrl: provider.lancepilotBaseUrl } },
-				binaryMode: 'memory',
-				...built,
-			});
-			if (result.error) throw new Error(`bench run failed: ${result.error.message}`);
-		};
-		await run(lancepilotUrl({ concurrency: 10 }), items.slice(0, 20));
+		await runNode(provider, lancepilotUrl({ concurrency: 10 }), items.slice(0, 20));
 		await provider.reset(50);
-		const one = await timed(() => run(lancepilotUrl({ concurrency: 1, messagesPerSecond: limit })));
+		const one = await timed(() => runNode(provider, lancepilotUrl({ concurrency: 1, messagesPerSecond: limit }), items));
 		await provider.reset(50);
-		const ten = await timed(() => run(lancepilotUrl({ concurrency: 10, messagesPerSecond: limit })));
+		const ten = await timed(() => runNode(provider, lancepilotUrl({ concurrency: 10, messagesPerSecond: limit }), items));
 		const busiest = busiestSecond(await provider.starts());
 		const speedup = one.ms / ten.ms;
 		rows.push({

@@ -55,6 +55,25 @@ export function videoItem(name = 'baseline-aac-faststart.mp4', mimeType = 'appli
 	return { binary: { [property]: { bytes: fixture(name), fileName: name, mimeType } } };
 }
 
+/** A distinct valid mobile number per index, for recipient lists. */
+export const phone = (index: number) => `+49151000${String(index).padStart(5, '0')}`;
+
+/** One item per recipient, each with its number in `json.phone`. */
+export const byPhone = (count: number): InputItem[] => Array.from({ length: count }, (_, index) => ({ json: { phone: phone(index) } }));
+
+/** Parameters that send the same video link to each item's `json.phone`. */
+export const URL_TO_EACH_PHONE = {
+	lancepilot: {
+		provider: 'lancepilot',
+		workspaceId: D.workspaceId,
+		contactBy: 'number',
+		recipient: '={{ $json.phone }}',
+		source: 'url',
+		videoUrl: 'https://cdn.example.com/promo.mp4',
+	},
+	dialog360: { provider: 'dialog360', recipient: '={{ $json.phone }}', source: 'url', videoUrl: 'https://cdn.example.com/promo.mp4' },
+} satisfies Record<string, INodeParameters>;
+
 export function sha256(bytes: Buffer): string {
 	return createHash('sha256').update(bytes).digest('hex');
 }

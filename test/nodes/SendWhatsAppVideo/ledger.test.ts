@@ -6,44 +6,25 @@
 import type { INode, INodeParameters } from 'n8n-workflow';
 
 import { SentLedger } from '../../../nodes/SendWhatsAppVideo/ledger';
-
 import { runWorkflow } from '../../harness/engine';
 import type { InputItem, RunOptions } from '../../harness/engine';
-import { D, emulatorCredentials, useEmulator } from '../../harness/setup';
+import { byPhone, emulatorCredentials, URL_TO_EACH_PHONE, useEmulator } from '../../harness/setup';
 
 const emulator = useEmulator();
 
-const phone = (index: number) => `+4915100${String(index).padStart(6, '0')}`;
-const recipients = (count: number): InputItem[] => Array.from({ length: count }, (_, index) => ({ json: { phone: phone(index) } }));
 const retryOnFail = { maxTries: 3, waitBetweenTries: 0 };
-
-const lancepilotUrl: INodeParameters = {
-	provider: 'lancepilot',
-	workspaceId: D.workspaceId,
-	contactBy: 'number',
-	recipient: '={{ $json.phone }}',
-	source: 'url',
-	videoUrl: 'https://cdn.example.com/promo.mp4',
-	options: { concurrency: 1, maxRetries: 0 },
-};
-const dialog360Url: INodeParameters = {
-	provider: 'dialog360',
-	recipient: '={{ $json.phone }}',
-	source: 'url',
-	videoUrl: 'https://cdn.example.com/promo.mp4',
-	options: { concurrency: 1, maxRetries: 0 },
-};
+const oneAtATime = { concurrency: 1, maxRetries: 0 };
+const lancepilotUrl: INodeParameters = { ...URL_TO_EACH_PHONE.lancepilot, options: oneAtATime };
+const dialog360Url: INodeParameters = { ...URL_TO_EACH_PHONE.dialog360, options: oneAtATime };
 
 const send = async (parameters: INodeParameters, items: InputItem[], extra: Partial<RunOptions> = {}) =>
 	await runWorkflow({ parameters, items, credentials: emulatorCredentials(emulator()), retryOnFail, ...extra });
 
-/** How many messages the emulator created for each phone number. */
+/** How many messages the emulator created for each recipient. */
 function messagesPerRecipient(): Map<string, number> {
 	const counts = new Map<string, number>();
-	for (const request of emulator().messagesCreated()) {
-		const json = request.json as { to?: string } | undefined;
-		const to = json?.to ?? decodeURIComponent(/\/number\/([^/]+)\//.exec(request.path)?.[1] ?? '').replace(/^\+/, '');
-		counts.set(to, (counts.get(to) ?? 0) + 1);
+	for (const { created } of emulator().messagesCreated()) {
+		if (created?.kind === 'message') counts.set(created.recipient, (counts.get(created.recipient) ?? 0) + 1);
 	}
 	return counts;
 }
@@ -52,7 +33,7 @@ describe('with Retry On Fail, a video sent in an earlier try is not sent again',
 	test('a refused send stops the run; n8n\'s retry sends only the items that had not gone out', async () => {
 		// The fourth send is refused once (not delivered), which fails the node without Continue On Fail.
 		emulator().injectFault({ provider: 'lancepilot', kind: 'status', status: 404, skip: 3 });
-		const result = await send(lancepilotUrl, recipients(6));
+		const result = await send(lancepilotUrl, byPhone(6));
 
 		expect(result.error).toBeUndefined();
 		expect(result.items.map((item) => item.json.status)).toEqual(Array(6).fill('created'));
@@ -62,7 +43,7 @@ describe('with Retry On Fail, a video sent in an earlier try is not sent again',
 
 	test('the outputs of items sent in the first try are the ones the provider gave then', async () => {
 		emulator().injectFault({ provider: 'dialog360', path: '/messages', kind: 'status', status: 400, skip: 2 });
-		const result = await send(dialog360Url, recipients(4));
+		const result = await send(dialog360Url, byPhone(4));
 
 		const firstTry = emulator().messagesCreated().slice(0, 2).map((request) => (request.responseBody as { messages: Array<{ id: string }> }).messages[0].id);
 		expect(result.items.slice(0, 2).map((item) => item.json.messageId)).toEqual(firstTry);
@@ -71,7 +52,7 @@ describe('with Retry On Fail, a video sent in an earlier try is not sent again',
 	});
 
 	test('with Continue On Fail, an invalid first item makes n8n re-run the node; the others still go out once', async () => {
-		const items = recipients(5);
+		const items = byPhone(5);
 		items[0] = { json: { phone: 'call me' } };
 		const result = await send(lancepilotUrl, items, { continueOnFail: true });
 
@@ -84,7 +65,7 @@ describe('with Retry On Fail, a video sent in an earlier try is not sent again',
 	test('a send that may have been delivered is not repeated by n8n\'s retry, and still says so', async () => {
 		// The provider creates the third message, then the connection drops before the answer.
 		emulator().injectFault({ provider: 'dialog360', path: '/messages', kind: 'reset-after', skip: 2 });
-		const result = await send(dialog360Url, recipients(4));
+		const result = await send(dialog360Url, byPhone(4));
 
 		expect(result.error?.message).toMatch(/connection was reset/);
 		expect(result.error?.description).toMatch(/may or may not have been delivered/);
@@ -94,8 +75,8 @@ describe('with Retry On Fail, a video sent in an earlier try is not sent again',
 	});
 
 	test('a run of the same workflow later (a new execution) sends again: only retries are guarded', async () => {
-		await send(lancepilotUrl, recipients(2));
-		await send(lancepilotUrl, recipients(2));
+		await send(lancepilotUrl, byPhone(2));
+		await send(lancepilotUrl, byPhone(2));
 		expect(emulator().messagesCreated()).toHaveLength(4);
 	});
 });

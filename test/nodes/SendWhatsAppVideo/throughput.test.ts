@@ -13,7 +13,7 @@ import { busiestSecond } from '../../emulator/rates';
 import type { RecordedRequest } from '../../emulator/server';
 import { runWorkflow } from '../../harness/engine';
 import type { InputBinary, InputItem, RunOptions } from '../../harness/engine';
-import { D, emulatorCredentials, fixture, useEmulator, videoItem } from '../../harness/setup';
+import { byPhone, emulatorCredentials, fixture, phone, URL_TO_EACH_PHONE, useEmulator, videoItem } from '../../harness/setup';
 
 const emulator = useEmulator();
 
@@ -21,9 +21,7 @@ function send(parameters: INodeParameters, items: InputItem[], options: Partial<
 	return runWorkflow({ parameters, items, credentials: emulatorCredentials(emulator()), ...options });
 }
 
-const phone = (index: number) => `+49151000${String(index).padStart(5, '0')}`;
-const byPhone = (count: number): InputItem[] => Array.from({ length: count }, (_, index) => ({ json: { phone: phone(index) } }));
-const lancepilotUrl = { provider: 'lancepilot', workspaceId: D.workspaceId, contactBy: 'number', recipient: '={{ $json.phone }}', source: 'url', videoUrl: 'https://cdn.example.com/promo.mp4' };
+const lancepilotUrl = URL_TO_EACH_PHONE.lancepilot;
 const dialog360Binary = { provider: 'dialog360', recipient: '={{ $json.phone }}', source: 'binary' };
 
 /** The most requests the emulator was handling at the same moment. */
