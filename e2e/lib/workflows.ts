@@ -3,6 +3,8 @@
  * URLs and demo values. Node type `CUSTOM.sendWhatsAppVideo`: n8n's name for a node loaded from the
  * user folder's `custom` directory.
  */
+import type { INode } from 'n8n-workflow';
+
 import { EMULATOR_DEFAULTS as D } from '../../test/emulator/server';
 
 export const NODE_TYPE = 'CUSTOM.sendWhatsAppVideo';
@@ -33,19 +35,8 @@ export function credentialsFile(lancepilotBaseUrl: string, dialog360BaseUrl: str
 	];
 }
 
-interface WorkflowNode {
-	id: string;
-	name: string;
-	type: string;
-	typeVersion: number;
-	position: [number, number];
-	parameters: Record<string, unknown>;
-	credentials?: Record<string, { id: string; name: string }>;
-	onError?: string;
-	retryOnFail?: boolean;
-	maxTries?: number;
-	waitBetweenTries?: number;
-}
+/** A node as n8n's workflow JSON holds it. */
+type WorkflowNode = INode;
 
 export interface Workflow {
 	id: string;

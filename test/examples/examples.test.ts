@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { IDataObject, INodeParameters, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INode, INodeParameters, INodeProperties } from 'n8n-workflow';
 
 import { SendWhatsAppVideo } from '../../nodes/SendWhatsAppVideo/SendWhatsAppVideo.node';
 import type { Emulator } from '../emulator/server';
@@ -17,16 +17,8 @@ import { emulatorCredentials, fixture } from '../harness/setup';
 
 const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
 
-interface WorkflowNode {
-	id: string;
-	name: string;
-	type: string;
-	typeVersion: number;
-	position: [number, number];
-	parameters: INodeParameters;
-	credentials?: Record<string, { id?: string; name: string }>;
-	webhookId?: string;
-}
+/** A node as n8n's workflow JSON holds it. */
+type WorkflowNode = INode;
 
 interface WorkflowFile {
 	name: string;
