@@ -593,8 +593,10 @@ function errorItem(error: NodeError, itemIndex: number): INodeExecutionData {
 	return { json, pairedItem: { item: itemIndex } };
 }
 
-function describeIndexes(indexes: number[]): string {
-	return indexes.length ? indexes.join(', ') : 'none';
+/** What a stopped run did with the other items, in words a user can act on. */
+function describeStop(sent: number[], unsent: number[]): string {
+	const before = sent.length ? `Sent before the run stopped: items ${sent.join(', ')}.` : 'Nothing was sent before the run stopped.';
+	return unsent.length ? `${before} Not sent: items ${unsent.join(', ')}.` : before;
 }
 
 export class SendWhatsAppVideo implements INodeType {
@@ -664,7 +666,7 @@ export class SendWhatsAppVideo implements INodeType {
 		if (failure) {
 			const sent = results.flatMap((result, index) => (result ? [index] : []));
 			const unsent = items.flatMap((_, index) => (results[index] || index === failure.itemIndex ? [] : [index]));
-			failure.error.description = `${failure.error.description ?? ''} Sent before the run stopped: items ${describeIndexes(sent)}. Not sent: items ${describeIndexes(unsent)}.`.trim();
+			failure.error.description = `${failure.error.description ?? ''} ${describeStop(sent, unsent)}`.trim();
 			throw failure.error;
 		}
 		// n8n's Retry On Fail runs the node again when the first item is an error: keep the ledger then.

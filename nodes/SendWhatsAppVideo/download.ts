@@ -1,5 +1,4 @@
 import type { IExecuteFunctions, IHttpRequestMethods, NodeOperationError } from 'n8n-workflow';
-import { sleepWithAbort } from 'n8n-workflow';
 
 import { VIDEO_MAX_BYTES } from './media';
 import type { FieldContext } from './validation';
@@ -132,18 +131,21 @@ async function readCapped(context: FieldContext, body: BodyStream, host: string,
 		}
 		return Buffer.concat(chunks);
 	})();
-	const stopTimer = new AbortController();
-	const timedOut = sleepWithAbort(timeoutMs, stopTimer.signal).then(
-		() => {
-			throw invalidField(context, FIELD, `downloading the video from ${host} took longer than ${timeoutMs / 1000} s`, 'Check the host, or raise Request Timeout.');
-		},
-		// Aborted because the download ended first: nothing to report.
-		() => undefined,
-	);
+	// A platform timer rather than an n8n-workflow helper: the helpers for cancellable waits differ
+	// between n8n versions, and this node runs inside whichever n8n the user has. The signal's timer
+	// does not keep the process alive, so nothing needs to cancel it when the download ends first.
+	const deadline = AbortSignal.timeout(timeoutMs);
+	let stopWaiting = (): void => undefined;
+	const timedOut = new Promise<never>((_, reject) => {
+		const onTimeout = () =>
+			reject(invalidField(context, FIELD, `downloading the video from ${host} took longer than ${timeoutMs / 1000} s`, 'Check the host, or raise Request Timeout.'));
+		deadline.addEventListener('abort', onTimeout, { once: true });
+		stopWaiting = () => deadline.removeEventListener('abort', onTimeout);
+	});
 	try {
-		return (await Promise.race([reading, timedOut])) as Buffer;
+		return await Promise.race([reading, timedOut]);
 	} finally {
-		stopTimer.abort();
+		stopWaiting();
 		discard(body);
 		reading.catch(() => undefined);
 	}

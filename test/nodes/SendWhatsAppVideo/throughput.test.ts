@@ -154,6 +154,14 @@ describe('many items', () => {
 		expect(result.error?.description).toMatch(/Sent before the run stopped: items 0, 1\. Not sent: items 3, 4\.$/);
 		expect(emulator().messagesCreated()).toHaveLength(2);
 	});
+
+	test('when the first and only item fails at the provider, the error says plainly that nothing was sent', async () => {
+		emulator().injectFault({ provider: 'lancepilot', path: /messages\/video/, kind: 'status', status: 404, body: { message: 'Contact not found.', status: 404 } });
+		const result = await send(lancepilotUrl, byPhone(1));
+		expect(result.error?.description).toMatch(/Nothing was sent before the run stopped\.$/);
+		expect(result.error?.description).not.toMatch(/none/);
+		expect(emulator().messagesCreated()).toHaveLength(0);
+	});
 });
 
 function filesWrittenSince(directory: string, since: number): string[] {
