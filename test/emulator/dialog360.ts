@@ -1,88 +1,30 @@
 /**
  * 360dialog's WhatsApp Cloud API proxy (v2), as far as the node uses it (PROVIDERS.md): the business
- * profile (credential test), media upload/lookup/delete and video messages. Validation errors pass
- * through in Meta's shape and report only the first problem, as Graph API does; 360dialog's own flat
- * shape `{"error":"Invalid request"}` is used for authentication failures and provider-level faults.
+ * profile (credential test), media upload/lookup/delete and video messages. The Cloud API endpoints
+ * themselves live in cloudApi.ts (360dialog passes Meta's API through, errors in Meta's shape); this
+ * file owns what is 360dialog's own: the mount, the paths without version or phone number id, the
+ * `D360-API-KEY` header and the flat `{"error":"Invalid request"}` shape used for authentication
+ * failures and provider-level faults.
  */
-import { mediaTypeOf } from './header-params';
-import type { ParsedPart, ProviderHandler, ProviderRequest, ProviderResponse, StoredMedia } from './types';
-import { codePointLength, fbtraceId, isHttpUrl, isPlainObject, numericId, sha256Hex, wamid } from './values';
+import {
+	CLOUD_API_MAX_CALLBACK_DATA,
+	CLOUD_API_MAX_CAPTION,
+	CLOUD_API_MAX_MEDIA_BYTES,
+	CloudApi,
+	nonexistingField,
+	unknownPath,
+	unsupportedRequest,
+} from './cloudApi';
+import type { ProviderHandler, ProviderRequest, ProviderResponse, StoredMedia } from './types';
+
+export { metaErrorBody, VIDEO_MEDIA_TYPES, type MetaErrorBody, type MetaErrorOptions } from './cloudApi';
 
 export const DIALOG360_PREFIX = '/360dialog';
 /** WhatsApp's limit for video and audio: 16 MB, i.e. 16 MiB here. */
-export const DIALOG360_MAX_MEDIA_BYTES = 16 * 1024 * 1024;
-export const DIALOG360_MAX_CAPTION = 1024;
-export const DIALOG360_MAX_CALLBACK_DATA = 512;
+export const DIALOG360_MAX_MEDIA_BYTES = CLOUD_API_MAX_MEDIA_BYTES;
+export const DIALOG360_MAX_CAPTION = CLOUD_API_MAX_CAPTION;
+export const DIALOG360_MAX_CALLBACK_DATA = CLOUD_API_MAX_CALLBACK_DATA;
 export const DIALOG360_OWN_ERROR = { error: 'Invalid request' } as const;
-
-export const VIDEO_MEDIA_TYPES: ReadonlySet<string> = new Set(['video/mp4', 'video/3gpp']);
-const OTHER_MEDIA_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'application/pdf']);
-
-function isSupportedMediaType(type: string): boolean {
-	return VIDEO_MEDIA_TYPES.has(type) || OTHER_MEDIA_TYPES.has(type) || /^audio\/[a-z0-9.+-]+$/.test(type);
-}
-
-const META_TITLES: Record<number, string> = {
-	100: 'Invalid parameter',
-	2500: 'Unknown path components',
-	130429: 'Rate limit hit',
-	131047: 'Re-engagement message',
-	131052: 'Media download error',
-	131053: 'Media upload error',
-	131056: '(Business Account, Consumer Account) pair rate limit hit',
-};
-
-export interface MetaErrorOptions {
-	/** Overrides `(#<code>) <title>`. */
-	message?: string;
-	type?: string;
-	subcode?: number;
-}
-
-export interface MetaErrorBody {
-	error: {
-		message: string;
-		type: string;
-		code: number;
-		error_subcode?: number;
-		error_data: { messaging_product: 'whatsapp'; details: string };
-		fbtrace_id: string;
-	};
-}
-
-/** Meta's error shape as 360dialog passes it through; exported so tests can inject realistic faults. */
-export function metaErrorBody(code: number, details: string, options: MetaErrorOptions = {}): MetaErrorBody {
-	return {
-		error: {
-			message: options.message ?? `(#${code}) ${META_TITLES[code] ?? 'Error'}`,
-			type: options.type ?? 'OAuthException',
-			code,
-			...(options.subcode !== undefined ? { error_subcode: options.subcode } : {}),
-			error_data: { messaging_product: 'whatsapp', details },
-			fbtrace_id: fbtraceId(),
-		},
-	};
-}
-
-function metaError(code: number, details: string, options?: MetaErrorOptions): ProviderResponse {
-	return { status: 400, body: metaErrorBody(code, details, options) };
-}
-
-const invalid = (details: string): ProviderResponse => metaError(100, details);
-const uploadError = (details: string): ProviderResponse => metaError(131053, details);
-
-function unsupportedRequest(method: string, objectId: string): ProviderResponse {
-	// Graph API's answer for an id that does not exist or does not support the method.
-	return metaError(
-		100,
-		`Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support ${method} requests.`,
-		{
-			message: `Unsupported ${method.toLowerCase()} request. Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
-			type: 'GraphMethodException',
-			subcode: 33,
-		},
-	);
-}
 
 const PROFILE: Readonly<Record<string, unknown>> = {
 	about: 'Demo business',
@@ -94,20 +36,6 @@ const PROFILE: Readonly<Record<string, unknown>> = {
 	vertical: 'OTHER',
 };
 
-const MESSAGE_KEYS = new Set([
-	'messaging_product',
-	'recipient_type',
-	'to',
-	'type',
-	'video',
-	'context',
-	'biz_opaque_callback_data',
-]);
-const VIDEO_KEYS = new Set(['id', 'link', 'caption']);
-const CONTEXT_KEYS = new Set(['message_id']);
-const UPLOAD_PARTS = new Set(['messaging_product', 'file', 'type']);
-const TO_RE = /^[0-9]{8,15}$/;
-
 export interface Dialog360Config {
 	apiKeys: readonly string[];
 	/** Resolved lazily because the port is only known after listen(). */
@@ -116,16 +44,22 @@ export interface Dialog360Config {
 
 export class Dialog360Provider implements ProviderHandler {
 	readonly name = 'dialog360' as const;
-	private readonly media = new Map<string, StoredMedia>();
+	private readonly cloud: CloudApi;
 
-	constructor(private readonly config: Dialog360Config) {}
+	constructor(private readonly config: Dialog360Config) {
+		this.cloud = new CloudApi({
+			provider: 'dialog360',
+			mediaDownloadBase: config.mediaDownloadBase,
+			downloadNotFound: () => this.errorBody(404),
+		});
+	}
 
 	reset(): void {
-		this.media.clear();
+		this.cloud.reset();
 	}
 
 	storedMedia(): StoredMedia[] {
-		return [...this.media.values()];
+		return this.cloud.storedMedia();
 	}
 
 	errorBody(_status: number): unknown {
@@ -143,20 +77,18 @@ export class Dialog360Provider implements ProviderHandler {
 			case '/whatsapp_business_profile':
 				return method === 'GET' ? this.profile(request.query) : unsupportedRequest(method, 'whatsapp_business_profile');
 			case '/media':
-				return method === 'POST' ? this.upload(request) : unsupportedRequest(method, 'media');
+				return method === 'POST' ? this.cloud.upload(request) : unsupportedRequest(method, 'media');
 			case '/messages':
-				return method === 'POST' ? this.sendMessage(request) : unsupportedRequest(method, 'messages');
+				return method === 'POST' ? this.cloud.sendMessage(request) : unsupportedRequest(method, 'messages');
 		}
 
 		const download = /^\/media-download\/([^/]+)$/.exec(path);
-		if (download) return this.download(method, download[1]);
+		if (download) return this.cloud.download(method, download[1]);
 
 		const single = /^\/([^/]+)$/.exec(path);
-		if (single) return this.mediaObject(method, single[1]);
+		if (single) return this.cloud.mediaObject(method, single[1]);
 
-		return metaError(2500, `Unknown path components: ${path}`, {
-			message: `Unknown path components: ${path}`,
-		});
+		return unknownPath(path);
 	}
 
 	private profile(query: URLSearchParams): ProviderResponse {
@@ -164,210 +96,10 @@ export class Dialog360Provider implements ProviderHandler {
 		const wanted = fields === null ? Object.keys(PROFILE) : fields.split(',').map((f) => f.trim()).filter(Boolean);
 		const entry: Record<string, unknown> = {};
 		for (const field of wanted) {
-			if (!(field in PROFILE)) {
-				return metaError(100, `Param fields: nonexisting field (${field}) on node type (WhatsAppBusinessProfile)`, {
-					message: `(#100) Tried accessing nonexisting field (${field}) on node type (WhatsAppBusinessProfile)`,
-				});
-			}
+			if (!(field in PROFILE)) return nonexistingField(field, 'WhatsAppBusinessProfile');
 			entry[field] = PROFILE[field];
 		}
 		entry.messaging_product = 'whatsapp';
 		return { status: 200, body: { data: [entry] } };
-	}
-
-	private upload(request: ProviderRequest): ProviderResponse {
-		const { body } = request;
-		if (body.kind === 'multipart-malformed') {
-			return invalid(`Request body is not valid multipart/form-data: ${body.error}`);
-		}
-		if (body.kind !== 'multipart') {
-			return invalid(
-				`POST /media requires a multipart/form-data body with the parameters messaging_product and file (got ${request.mediaType ?? 'no Content-Type'})`,
-			);
-		}
-
-		const byName = new Map<string, ParsedPart[]>();
-		for (const part of body.parts) {
-			if (!UPLOAD_PARTS.has(part.name)) return invalid(`Unexpected parameter "${part.name}" in the upload`);
-			const list = byName.get(part.name) ?? [];
-			list.push(part);
-			byName.set(part.name, list);
-		}
-		for (const [name, list] of byName) {
-			if (list.length > 1) return invalid(`Param ${name} was sent ${list.length} times; send it once`);
-		}
-
-		const product = byName.get('messaging_product')?.[0];
-		if (!product) return invalid('The parameter messaging_product is required.');
-		if (product.filename !== undefined || product.data.toString('utf8') !== 'whatsapp') {
-			return invalid('Param messaging_product must be "whatsapp"');
-		}
-
-		const file = byName.get('file')?.[0];
-		if (!file) return invalid('The parameter file is required.');
-		if (file.filename === undefined || file.filename === '') {
-			return invalid('Param file must be a file upload with a filename');
-		}
-		const mimeType = mediaTypeOf(file.contentType);
-		if (mimeType === undefined || !isSupportedMediaType(mimeType)) {
-			return uploadError(
-				`Param file has unsupported MIME type ${mimeType ?? '(no Content-Type)'}; videos must be video/mp4 or video/3gpp`,
-			);
-		}
-		if (file.data.length === 0) return uploadError('Param file is empty');
-		if (file.data.length > DIALOG360_MAX_MEDIA_BYTES) {
-			return uploadError(
-				`Param file is ${file.data.length} bytes; the maximum for ${mimeType} is ${DIALOG360_MAX_MEDIA_BYTES} bytes (16 MB)`,
-			);
-		}
-		const typePart = byName.get('type')?.[0];
-		if (typePart) {
-			const declared = typePart.data.toString('utf8').trim().toLowerCase();
-			if (typePart.filename !== undefined || declared !== mimeType) {
-				return invalid(`Param type ("${declared}") does not match the Content-Type of param file ("${mimeType}")`);
-			}
-		}
-
-		let id = numericId();
-		while (this.media.has(id)) id = numericId();
-		this.media.set(id, {
-			id,
-			filename: file.filename,
-			mimeType,
-			size: file.data.length,
-			sha256: sha256Hex(file.data),
-			// Copied so the stored bytes do not pin the whole request buffer.
-			data: Buffer.from(file.data),
-			uploadedAt: Date.now(),
-		});
-		return { status: 200, body: { id }, created: { kind: 'media', provider: 'dialog360', mediaId: id } };
-	}
-
-	private mediaObject(method: string, id: string): ProviderResponse {
-		const media = this.media.get(id);
-		if (!media || (method !== 'GET' && method !== 'DELETE')) return unsupportedRequest(method, id);
-		if (method === 'DELETE') {
-			this.media.delete(id);
-			return { status: 200, body: { success: true } };
-		}
-		return {
-			status: 200,
-			body: {
-				messaging_product: 'whatsapp',
-				url: `${this.config.mediaDownloadBase()}/${media.id}`,
-				mime_type: media.mimeType,
-				sha256: media.sha256,
-				file_size: media.size,
-				id: media.id,
-			},
-		};
-	}
-
-	private download(method: string, id: string): ProviderResponse {
-		const media = this.media.get(id);
-		if (method !== 'GET' || !media) return { status: 404, body: this.errorBody(404) };
-		return {
-			status: 200,
-			body: { mediaId: media.id, size: media.size },
-			rawBody: { data: media.data, contentType: media.mimeType },
-		};
-	}
-
-	private sendMessage(request: ProviderRequest): ProviderResponse {
-		const { body } = request;
-		const mediaType = request.mediaType;
-		if (mediaType !== 'application/json') {
-			return invalid(`POST /messages requires Content-Type application/json (got ${mediaType ?? 'none'})`);
-		}
-		if (body.kind === 'json-malformed') return invalid(`Request body is not valid JSON: ${body.error}`);
-		const value = body.kind === 'json' ? body.value : body.kind === 'empty' ? {} : undefined;
-		if (!isPlainObject(value)) return invalid('Request body must be a JSON object');
-
-		for (const key of Object.keys(value)) {
-			if (!MESSAGE_KEYS.has(key)) return invalid(`Unexpected key "${key}" on param "<root>".`);
-		}
-		if (value.messaging_product === undefined) return invalid('The parameter messaging_product is required.');
-		if (value.messaging_product !== 'whatsapp') return invalid('Param messaging_product must be "whatsapp"');
-		if (value.recipient_type !== undefined && value.recipient_type !== 'individual') {
-			return invalid('Param recipient_type must be "individual"');
-		}
-		if (value.to === undefined) return invalid('The parameter to is required.');
-		if (typeof value.to !== 'string' || !TO_RE.test(value.to)) {
-			return invalid('Param to must be a phone number of 8-15 digits without "+", spaces or dashes');
-		}
-		const to = value.to;
-		if (value.type === undefined) return invalid('The parameter type is required.');
-		if (value.type !== 'video') return invalid('Param type must be "video" (the emulator implements video messages only)');
-
-		const video = value.video;
-		if (video === undefined) return invalid('The parameter video is required.');
-		if (!isPlainObject(video)) return invalid('Param video must be an object');
-		for (const key of Object.keys(video)) {
-			if (!VIDEO_KEYS.has(key)) return invalid(`Unexpected key "${key}" on param "video".`);
-		}
-		const hasId = video.id !== undefined;
-		const hasLink = video.link !== undefined;
-		if (hasId === hasLink) {
-			return invalid(`Param video must contain exactly one of video['id'] or video['link'] (got ${hasId ? 'both' : 'neither'})`);
-		}
-		let source: 'media-id' | 'link';
-		if (hasId) {
-			const media = typeof video.id === 'string' ? this.media.get(video.id) : undefined;
-			// Graph API rejects an unknown id synchronously with code 100, so the emulator does too.
-			if (!media) return invalid("Param video['id'] is not a valid whatsapp business account media attachment ID");
-			if (!VIDEO_MEDIA_TYPES.has(media.mimeType)) {
-				return invalid(`Param video['id'] refers to media of type ${media.mimeType}, not video/mp4 or video/3gpp`);
-			}
-			source = 'media-id';
-		} else {
-			if (typeof video.link !== 'string' || !isHttpUrl(video.link)) {
-				return invalid("Param video['link'] must be an http or https URL");
-			}
-			source = 'link';
-		}
-		let caption: string | undefined;
-		if (video.caption !== undefined) {
-			if (typeof video.caption !== 'string') return invalid("Param video['caption'] must be a string");
-			if (codePointLength(video.caption) > DIALOG360_MAX_CAPTION) {
-				return invalid(`Param video['caption'] must be at most ${DIALOG360_MAX_CAPTION} characters`);
-			}
-			caption = video.caption;
-		}
-
-		if (value.context !== undefined) {
-			const context = value.context;
-			if (!isPlainObject(context)) return invalid('Param context must be an object');
-			for (const key of Object.keys(context)) {
-				if (!CONTEXT_KEYS.has(key)) return invalid(`Unexpected key "${key}" on param "context".`);
-			}
-			if (typeof context.message_id !== 'string' || context.message_id === '') {
-				return invalid("Param context['message_id'] must be a non-empty string");
-			}
-		}
-		const callbackData = value.biz_opaque_callback_data;
-		if (callbackData !== undefined) {
-			if (typeof callbackData !== 'string') return invalid('Param biz_opaque_callback_data must be a string');
-			if (codePointLength(callbackData) > DIALOG360_MAX_CALLBACK_DATA) {
-				return invalid(`Param biz_opaque_callback_data must be at most ${DIALOG360_MAX_CALLBACK_DATA} characters`);
-			}
-		}
-
-		const messageId = wamid();
-		return {
-			status: 200,
-			body: {
-				messaging_product: 'whatsapp',
-				contacts: [{ input: to, wa_id: to }],
-				messages: [{ id: messageId, message_status: 'accepted' }],
-			},
-			created: {
-				kind: 'message',
-				provider: 'dialog360',
-				messageId,
-				recipient: to,
-				source,
-				...(caption !== undefined ? { caption } : {}),
-			},
-		};
 	}
 }

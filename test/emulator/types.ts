@@ -147,6 +147,8 @@ export interface RecordedRequest {
 
 export interface StoredMedia {
 	id: string;
+	/** The provider that holds it: a media id is only valid where it was uploaded. */
+	provider: 'dialog360';
 	filename: string;
 	mimeType: string;
 	size: number;

@@ -1,0 +1,342 @@
+/**
+ * Meta's WhatsApp Cloud API as far as the node uses it: the `/messages` and `/media` bodies, the
+ * media store behind them and Meta's error shape. 360dialog passes this API through and Meta serves
+ * it directly, so both provider modules (dialog360.ts, whatsappCloud.ts) delegate here and keep only
+ * what differs: mount, paths, authentication and their own error texts.
+ *
+ * Validation reports only the first problem, as Graph API does.
+ */
+import { mediaTypeOf } from './header-params';
+import type { ParsedPart, ProviderRequest, ProviderResponse, StoredMedia } from './types';
+import { codePointLength, fbtraceId, isHttpUrl, isPlainObject, numericId, sha256Hex, wamid } from './values';
+
+/** WhatsApp's limit for video and audio: 16 MB, i.e. 16 MiB here. */
+export const CLOUD_API_MAX_MEDIA_BYTES = 16 * 1024 * 1024;
+export const CLOUD_API_MAX_CAPTION = 1024;
+export const CLOUD_API_MAX_CALLBACK_DATA = 512;
+
+export const VIDEO_MEDIA_TYPES: ReadonlySet<string> = new Set(['video/mp4', 'video/3gpp']);
+const OTHER_MEDIA_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'application/pdf']);
+
+function isSupportedMediaType(type: string): boolean {
+	return VIDEO_MEDIA_TYPES.has(type) || OTHER_MEDIA_TYPES.has(type) || /^audio\/[a-z0-9.+-]+$/.test(type);
+}
+
+const META_TITLES: Record<number, string> = {
+	100: 'Invalid parameter',
+	2500: 'Unknown path components',
+	130429: 'Rate limit hit',
+	131047: 'Re-engagement message',
+	131052: 'Media download error',
+	131053: 'Media upload error',
+	131056: '(Business Account, Consumer Account) pair rate limit hit',
+};
+
+export interface MetaErrorOptions {
+	/** Overrides `(#<code>) <title>`. */
+	message?: string;
+	type?: string;
+	subcode?: number;
+}
+
+export interface MetaErrorBody {
+	error: {
+		message: string;
+		type: string;
+		code: number;
+		error_subcode?: number;
+		error_data: { messaging_product: 'whatsapp'; details: string };
+		fbtrace_id: string;
+	};
+}
+
+/** Meta's WhatsApp error shape (also as 360dialog passes it through); exported so tests can inject realistic faults. */
+export function metaErrorBody(code: number, details: string, options: MetaErrorOptions = {}): MetaErrorBody {
+	return {
+		error: {
+			message: options.message ?? `(#${code}) ${META_TITLES[code] ?? 'Error'}`,
+			type: options.type ?? 'OAuthException',
+			code,
+			...(options.subcode !== undefined ? { error_subcode: options.subcode } : {}),
+			error_data: { messaging_product: 'whatsapp', details },
+			fbtrace_id: fbtraceId(),
+		},
+	};
+}
+
+export function metaError(code: number, details: string, options?: MetaErrorOptions): ProviderResponse {
+	return { status: 400, body: metaErrorBody(code, details, options) };
+}
+
+const invalid = (details: string): ProviderResponse => metaError(100, details);
+const uploadError = (details: string): ProviderResponse => metaError(131053, details);
+
+/** Graph API's answer for an id that does not exist or does not support the method. */
+export function unsupportedRequest(method: string, objectId: string): ProviderResponse {
+	return metaError(
+		100,
+		`Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support ${method} requests.`,
+		{
+			message: `Unsupported ${method.toLowerCase()} request. Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+			type: 'GraphMethodException',
+			subcode: 33,
+		},
+	);
+}
+
+/** Graph API's answer for path segments it cannot map to an object and edge. */
+export function unknownPath(path: string): ProviderResponse {
+	return metaError(2500, `Unknown path components: ${path}`, { message: `Unknown path components: ${path}` });
+}
+
+/** Graph API's answer for a field the object type does not have (GET `?fields=`). */
+export function nonexistingField(field: string, nodeType: string): ProviderResponse {
+	return metaError(100, `Param fields: nonexisting field (${field}) on node type (${nodeType})`, {
+		message: `(#100) Tried accessing nonexisting field (${field}) on node type (${nodeType})`,
+	});
+}
+
+const MESSAGE_KEYS = new Set([
+	'messaging_product',
+	'recipient_type',
+	'to',
+	'type',
+	'video',
+	'context',
+	'biz_opaque_callback_data',
+]);
+const VIDEO_KEYS = new Set(['id', 'link', 'caption']);
+const CONTEXT_KEYS = new Set(['message_id']);
+const UPLOAD_PARTS = new Set(['messaging_product', 'file', 'type']);
+const TO_RE = /^[0-9]{8,15}$/;
+
+export type CloudApiProviderName = 'dialog360';
+
+export interface CloudApiConfig {
+	/** Which provider's records and created resources this instance produces. */
+	provider: CloudApiProviderName;
+	/** Resolved lazily because the port is only known after listen(). */
+	mediaDownloadBase: () => string;
+	/** The provider's answer for a download of a medium it does not hold. */
+	downloadNotFound: () => unknown;
+}
+
+/** One provider's Cloud API endpoints and its media store. */
+export class CloudApi {
+	private readonly media = new Map<string, StoredMedia>();
+
+	constructor(private readonly config: CloudApiConfig) {}
+
+	reset(): void {
+		this.media.clear();
+	}
+
+	storedMedia(): StoredMedia[] {
+		return [...this.media.values()];
+	}
+
+	hasMedia(id: string): boolean {
+		return this.media.has(id);
+	}
+
+	/** `POST /media`: multipart with `messaging_product`, `file` and an optional `type`. */
+	upload(request: ProviderRequest): ProviderResponse {
+		const { body } = request;
+		if (body.kind === 'multipart-malformed') {
+			return invalid(`Request body is not valid multipart/form-data: ${body.error}`);
+		}
+		if (body.kind !== 'multipart') {
+			return invalid(
+				`POST /media requires a multipart/form-data body with the parameters messaging_product and file (got ${request.mediaType ?? 'no Content-Type'})`,
+			);
+		}
+
+		const byName = new Map<string, ParsedPart[]>();
+		for (const part of body.parts) {
+			if (!UPLOAD_PARTS.has(part.name)) return invalid(`Unexpected parameter "${part.name}" in the upload`);
+			const list = byName.get(part.name) ?? [];
+			list.push(part);
+			byName.set(part.name, list);
+		}
+		for (const [name, list] of byName) {
+			if (list.length > 1) return invalid(`Param ${name} was sent ${list.length} times; send it once`);
+		}
+
+		const product = byName.get('messaging_product')?.[0];
+		if (!product) return invalid('The parameter messaging_product is required.');
+		if (product.filename !== undefined || product.data.toString('utf8') !== 'whatsapp') {
+			return invalid('Param messaging_product must be "whatsapp"');
+		}
+
+		const file = byName.get('file')?.[0];
+		if (!file) return invalid('The parameter file is required.');
+		if (file.filename === undefined || file.filename === '') {
+			return invalid('Param file must be a file upload with a filename');
+		}
+		const mimeType = mediaTypeOf(file.contentType);
+		if (mimeType === undefined || !isSupportedMediaType(mimeType)) {
+			return uploadError(
+				`Param file has unsupported MIME type ${mimeType ?? '(no Content-Type)'}; videos must be video/mp4 or video/3gpp`,
+			);
+		}
+		if (file.data.length === 0) return uploadError('Param file is empty');
+		if (file.data.length > CLOUD_API_MAX_MEDIA_BYTES) {
+			return uploadError(
+				`Param file is ${file.data.length} bytes; the maximum for ${mimeType} is ${CLOUD_API_MAX_MEDIA_BYTES} bytes (16 MB)`,
+			);
+		}
+		const typePart = byName.get('type')?.[0];
+		if (typePart) {
+			const declared = typePart.data.toString('utf8').trim().toLowerCase();
+			if (typePart.filename !== undefined || declared !== mimeType) {
+				return invalid(`Param type ("${declared}") does not match the Content-Type of param file ("${mimeType}")`);
+			}
+		}
+
+		let id = numericId();
+		while (this.media.has(id)) id = numericId();
+		this.media.set(id, {
+			id,
+			provider: this.config.provider,
+			filename: file.filename,
+			mimeType,
+			size: file.data.length,
+			sha256: sha256Hex(file.data),
+			// Copied so the stored bytes do not pin the whole request buffer.
+			data: Buffer.from(file.data),
+			uploadedAt: Date.now(),
+		});
+		return { status: 200, body: { id }, created: { kind: 'media', provider: this.config.provider, mediaId: id } };
+	}
+
+	/** `GET /{media-id}` (description and download URL) and `DELETE /{media-id}`. */
+	mediaObject(method: string, id: string): ProviderResponse {
+		const media = this.media.get(id);
+		if (!media || (method !== 'GET' && method !== 'DELETE')) return unsupportedRequest(method, id);
+		if (method === 'DELETE') {
+			this.media.delete(id);
+			return { status: 200, body: { success: true } };
+		}
+		return {
+			status: 200,
+			body: {
+				messaging_product: 'whatsapp',
+				url: `${this.config.mediaDownloadBase()}/${media.id}`,
+				mime_type: media.mimeType,
+				sha256: media.sha256,
+				file_size: media.size,
+				id: media.id,
+			},
+		};
+	}
+
+	/** The bytes behind the URL that mediaObject() hands out. */
+	download(method: string, id: string): ProviderResponse {
+		const media = this.media.get(id);
+		if (method !== 'GET' || !media) return { status: 404, body: this.config.downloadNotFound() };
+		return {
+			status: 200,
+			body: { mediaId: media.id, size: media.size },
+			rawBody: { data: media.data, contentType: media.mimeType },
+		};
+	}
+
+	/** `POST /messages` with a video message. */
+	sendMessage(request: ProviderRequest): ProviderResponse {
+		const { body } = request;
+		const mediaType = request.mediaType;
+		if (mediaType !== 'application/json') {
+			return invalid(`POST /messages requires Content-Type application/json (got ${mediaType ?? 'none'})`);
+		}
+		if (body.kind === 'json-malformed') return invalid(`Request body is not valid JSON: ${body.error}`);
+		const value = body.kind === 'json' ? body.value : body.kind === 'empty' ? {} : undefined;
+		if (!isPlainObject(value)) return invalid('Request body must be a JSON object');
+
+		for (const key of Object.keys(value)) {
+			if (!MESSAGE_KEYS.has(key)) return invalid(`Unexpected key "${key}" on param "<root>".`);
+		}
+		if (value.messaging_product === undefined) return invalid('The parameter messaging_product is required.');
+		if (value.messaging_product !== 'whatsapp') return invalid('Param messaging_product must be "whatsapp"');
+		if (value.recipient_type !== undefined && value.recipient_type !== 'individual') {
+			return invalid('Param recipient_type must be "individual"');
+		}
+		if (value.to === undefined) return invalid('The parameter to is required.');
+		if (typeof value.to !== 'string' || !TO_RE.test(value.to)) {
+			return invalid('Param to must be a phone number of 8-15 digits without "+", spaces or dashes');
+		}
+		const to = value.to;
+		if (value.type === undefined) return invalid('The parameter type is required.');
+		if (value.type !== 'video') return invalid('Param type must be "video" (the emulator implements video messages only)');
+
+		const video = value.video;
+		if (video === undefined) return invalid('The parameter video is required.');
+		if (!isPlainObject(video)) return invalid('Param video must be an object');
+		for (const key of Object.keys(video)) {
+			if (!VIDEO_KEYS.has(key)) return invalid(`Unexpected key "${key}" on param "video".`);
+		}
+		const hasId = video.id !== undefined;
+		const hasLink = video.link !== undefined;
+		if (hasId === hasLink) {
+			return invalid(`Param video must contain exactly one of video['id'] or video['link'] (got ${hasId ? 'both' : 'neither'})`);
+		}
+		let source: 'media-id' | 'link';
+		if (hasId) {
+			const media = typeof video.id === 'string' ? this.media.get(video.id) : undefined;
+			// Graph API rejects an unknown id synchronously with code 100, so the emulator does too.
+			if (!media) return invalid("Param video['id'] is not a valid whatsapp business account media attachment ID");
+			if (!VIDEO_MEDIA_TYPES.has(media.mimeType)) {
+				return invalid(`Param video['id'] refers to media of type ${media.mimeType}, not video/mp4 or video/3gpp`);
+			}
+			source = 'media-id';
+		} else {
+			if (typeof video.link !== 'string' || !isHttpUrl(video.link)) {
+				return invalid("Param video['link'] must be an http or https URL");
+			}
+			source = 'link';
+		}
+		let caption: string | undefined;
+		if (video.caption !== undefined) {
+			if (typeof video.caption !== 'string') return invalid("Param video['caption'] must be a string");
+			if (codePointLength(video.caption) > CLOUD_API_MAX_CAPTION) {
+				return invalid(`Param video['caption'] must be at most ${CLOUD_API_MAX_CAPTION} characters`);
+			}
+			caption = video.caption;
+		}
+
+		if (value.context !== undefined) {
+			const context = value.context;
+			if (!isPlainObject(context)) return invalid('Param context must be an object');
+			for (const key of Object.keys(context)) {
+				if (!CONTEXT_KEYS.has(key)) return invalid(`Unexpected key "${key}" on param "context".`);
+			}
+			if (typeof context.message_id !== 'string' || context.message_id === '') {
+				return invalid("Param context['message_id'] must be a non-empty string");
+			}
+		}
+		const callbackData = value.biz_opaque_callback_data;
+		if (callbackData !== undefined) {
+			if (typeof callbackData !== 'string') return invalid('Param biz_opaque_callback_data must be a string');
+			if (codePointLength(callbackData) > CLOUD_API_MAX_CALLBACK_DATA) {
+				return invalid(`Param biz_opaque_callback_data must be at most ${CLOUD_API_MAX_CALLBACK_DATA} characters`);
+			}
+		}
+
+		const messageId = wamid();
+		return {
+			status: 200,
+			body: {
+				messaging_product: 'whatsapp',
+				contacts: [{ input: to, wa_id: to }],
+				messages: [{ id: messageId, message_status: 'accepted' }],
+			},
+			created: {
+				kind: 'message',
+				provider: this.config.provider,
+				messageId,
+				recipient: to,
+				source,
+				...(caption !== undefined ? { caption } : {}),
+			},
+		};
+	}
+}
