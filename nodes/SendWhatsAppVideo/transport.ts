@@ -1,9 +1,38 @@
-import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, JsonObject } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	JsonObject,
+} from 'n8n-workflow';
 import { NodeApiError, sleep } from 'n8n-workflow';
 
 import type { Pacing } from './pacing';
-import type { ProviderWire } from './providers/types';
 import type { FieldContext } from './validation';
+
+/** A credential's Base URL without the trailing slashes people paste. */
+export function credentialBaseUrl(credentials: ICredentialDataDecryptedObject): string {
+	return String(credentials.baseUrl ?? '').replace(/\/+$/, '');
+}
+
+/** How a provider's error bodies read, for the transport to turn into a `NodeApiError`. */
+export interface ProviderErrorText {
+	message: string;
+	description: string;
+}
+
+/** What the transport needs to know about a provider to call it, retry it and report its errors. */
+export interface ProviderWire {
+	displayName: string;
+	credentialType: string;
+	/** The credential field that must never appear in any output, error or log. */
+	secretField: string;
+	/** The URL that request paths are appended to, from the credential's fields. */
+	apiRoot(credentials: ICredentialDataDecryptedObject): string;
+	describeError(statusCode: number, body: unknown): ProviderErrorText;
+	/** Provider-specific "slow down" answers besides HTTP 429; they never create a message. */
+	isThrottled(statusCode: number, body: unknown): boolean;
+}
 
 export interface ProviderRequest {
 	method: IHttpRequestMethods;
@@ -156,8 +185,7 @@ export async function callProvider(
 ): Promise<unknown> {
 	const credentials = await ctx.getCredentials(wire.credentialType, context.itemIndex);
 	const secret = typeof credentials[wire.secretField] === 'string' ? (credentials[wire.secretField] as string) : '';
-	const baseUrl = String(credentials.baseUrl ?? '').replace(/\/+$/, '');
-	const url = `${baseUrl}${request.path}`;
+	const url = `${wire.apiRoot(credentials)}${request.path}`;
 	const notSent = ' Nothing was sent to the recipient.';
 	const unknownOutcome = ` The video may or may not have been delivered: check the chat or the ${wire.displayName} dashboard before sending it again.`;
 	/** `outcomeUnknown`: the provider may have acted on the request before it failed. */

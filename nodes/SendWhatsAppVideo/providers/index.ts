@@ -1,5 +1,6 @@
 import { dialog360 } from './dialog360';
 import { lancepilot } from './lancepilot';
-import type { ProviderName, VideoProvider } from './types';
+import type { VideoProvider } from './types';
 
-export const PROVIDERS: Record<ProviderName, VideoProvider> = { lancepilot, dialog360 };
+/** Every provider the node offers, in the order of its Provider picker; the first is the default. */
+export const PROVIDERS: readonly VideoProvider[] = [lancepilot, dialog360];

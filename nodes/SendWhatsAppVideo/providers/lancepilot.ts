@@ -1,18 +1,11 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { phoneNumberField } from '../description';
 import { appendVideoPart } from '../media';
-import type { RequestContext } from '../transport';
-import { callProvider } from '../transport';
+import type { ProviderErrorText, ProviderWire, RequestContext } from '../transport';
+import { callProvider, credentialBaseUrl } from '../transport';
 import { normalisePhoneNumber, requireText, requireUuid } from '../validation';
-import type {
-	MessageOptions,
-	ProviderErrorText,
-	ProviderTarget,
-	ProviderWire,
-	SendOutcome,
-	VideoProvider,
-	VideoSource,
-} from './types';
+import type { MessageOptions, ProviderTarget, SendOutcome, VideoProvider, VideoSource } from './types';
 
 /** `POST .../messages/video` with a JSON body (video by URL). */
 export interface LancepilotVideoJsonBody extends IDataObject {
@@ -92,6 +85,7 @@ const wire: ProviderWire = {
 	displayName: 'Lancepilot',
 	credentialType: 'lancepilotApi',
 	secretField: 'apiToken',
+	apiRoot: credentialBaseUrl,
 	describeError: describeLancepilotError,
 	// Lancepilot documents no throttling answer besides a plain 429.
 	isThrottled: () => false,
@@ -120,14 +114,50 @@ async function videoBody(source: VideoSource, caption: string): Promise<{ json?:
 		return { form };
 	}
 	if (source.kind === 'url') return { json: caption ? { file: source.url, caption } : { file: source.url } };
-	throw new Error('Lancepilot cannot send a 360dialog media ID');
+	throw new Error('Lancepilot cannot send by media ID');
 }
+
+const fields: INodeProperties[] = [
+	{
+		displayName: 'Workspace ID',
+		name: 'workspaceId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. 3f1c2a9e-7b4d-4e8a-9c6f-1a2b3c4d5e6f',
+		description: 'UUID of the Lancepilot workspace that owns the WhatsApp number',
+	},
+	{
+		displayName: 'Find Contact By',
+		name: 'contactBy',
+		type: 'options',
+		options: [
+			{ name: 'Phone Number', value: 'number', description: 'Send to a phone number; Lancepilot finds or creates the contact' },
+			{ name: 'Contact ID', value: 'id', description: 'Send to an existing contact by its UUID' },
+		],
+		default: 'number',
+		description: 'How to identify the Lancepilot contact that receives the video',
+	},
+	{ ...phoneNumberField, displayOptions: { show: { contactBy: ['number'] } } },
+	{
+		displayName: 'Contact ID',
+		name: 'contactId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. 8d7e6f5a-4b3c-4d2e-8f1a-0b9c8d7e6f5a',
+		description: 'UUID of the Lancepilot contact',
+		displayOptions: { show: { contactBy: ['id'] } },
+	},
+];
 
 export const lancepilot: VideoProvider = {
 	name: 'lancepilot',
 	displayName: 'Lancepilot',
+	description: 'Send through Lancepilot (API v3) to a workspace contact',
 	credentialType: wire.credentialType,
-	sources: ['binary', 'url'],
+	fields,
+	can: { sources: ['binary', 'url'], replyContext: false, callbackData: false, urlUpload: false, uploadPacing: false },
 
 	target(ctx: IExecuteFunctions, context: RequestContext): ProviderTarget {
 		const { itemIndex } = context;
@@ -147,10 +177,10 @@ export const lancepilot: VideoProvider = {
 			);
 			contactPath = `contacts/${recipient}`;
 		} else {
-			const typed = requireText(context, 'Phone Number', ctx.getNodeParameter('recipient', itemIndex, ''), {
+			const typed = requireText(context, phoneNumberField.displayName, ctx.getNodeParameter('recipient', itemIndex, ''), {
 				required: true,
 			});
-			recipient = normalisePhoneNumber(context, 'Phone Number', typed);
+			recipient = normalisePhoneNumber(context, phoneNumberField.displayName, typed);
 			contactPath = `contacts/number/${lancepilotNumberPathSegment(recipient)}`;
 		}
 		const path = `/workspaces/${workspaceId}/${contactPath}/messages/video`;

@@ -1,9 +1,7 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { VideoFile } from '../media';
 import type { RequestContext } from '../transport';
-
-export type ProviderName = 'lancepilot' | 'dialog360';
 
 export type SourceKind = 'binary' | 'url' | 'mediaId';
 
@@ -21,15 +19,16 @@ export type VideoSource =
 
 export interface MessageOptions {
 	caption: string;
-	/** 360dialog only: reply to this WhatsApp message id (`context.message_id`). */
+	/** Only for providers that can reply: reply to this WhatsApp message id. */
 	replyToMessageId: string;
-	/** 360dialog only: echoed back in status webhooks (`biz_opaque_callback_data`). */
+	/** Only for providers that can carry it: echoed back in status webhooks. */
 	callbackData: string;
 }
 
 /** What the node puts on the output item for one sent video. */
 export interface SendOutcome extends IDataObject {
-	provider: ProviderName;
+	/** The provider's parameter value, as chosen in the node. */
+	provider: string;
 	recipient: string;
 	status: 'accepted' | 'created';
 	messageId: string | null;
@@ -43,31 +42,33 @@ export interface ProviderTarget {
 	send(source: VideoSource, message: MessageOptions): Promise<SendOutcome>;
 }
 
+/** What a provider can do, which decides the fields and options the node shows for it. */
+export interface ProviderCapabilities {
+	sources: SourceKind[];
+	/** Reply To Message ID. */
+	replyContext: boolean;
+	/** Callback Data, echoed in status webhooks. */
+	callbackData: boolean;
+	/** URL Delivery "Download and Upload": the node fetches the video and uploads the bytes. */
+	urlUpload: boolean;
+	/** Uploads are separate requests with their own rate limit (Uploads per Second). */
+	uploadPacing: boolean;
+}
+
 /**
- * One WhatsApp provider. Adding a provider means implementing this in one file and listing it in
- * `providers/index.ts`; the node and transport stay as they are.
+ * One WhatsApp provider, everything about it in one file: adding a provider means implementing
+ * this and listing it in `providers/index.ts`; the node, planning and transport stay as they are.
  */
 export interface VideoProvider {
-	name: ProviderName;
+	/** The value of the node's Provider parameter: saved workflows store it, so it never changes. */
+	name: string;
 	displayName: string;
+	/** One line for the Provider picker. */
+	description: string;
 	credentialType: string;
-	sources: SourceKind[];
+	/** The provider's own fields (recipient and the like); the node shows them only when it is chosen. */
+	fields: INodeProperties[];
+	can: ProviderCapabilities;
 	/** Reads and checks the recipient fields of one item. Sends nothing. */
 	target(ctx: IExecuteFunctions, context: RequestContext): ProviderTarget;
-}
-
-/** How a provider's error bodies read, for the transport to turn into a `NodeApiError`. */
-export interface ProviderErrorText {
-	message: string;
-	description: string;
-}
-
-export interface ProviderWire {
-	displayName: string;
-	credentialType: string;
-	/** The credential field that must never appear in any output, error or log. */
-	secretField: string;
-	describeError(statusCode: number, body: unknown): ProviderErrorText;
-	/** Provider-specific "slow down" answers besides HTTP 429; they never create a message. */
-	isThrottled(statusCode: number, body: unknown): boolean;
 }

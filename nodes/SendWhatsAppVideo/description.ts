@@ -1,0 +1,303 @@
+/**
+ * The node's parameters, assembled from the provider list: each provider brings its own fields and
+ * says what it can do, and the shared fields and options are shown for the providers that can use
+ * them. Nothing here names a provider.
+ */
+import type { INodeCredentialDescription, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+
+import type { ProviderCapabilities, SourceKind, VideoProvider } from './providers/types';
+
+/** A phone number field as every provider labels and explains it. */
+export const phoneNumberField: INodeProperties = {
+	displayName: 'Phone Number',
+	name: 'recipient',
+	type: 'string',
+	required: true,
+	default: '',
+	placeholder: 'e.g. +49 151 23456789',
+	description:
+		'Recipient phone number in international format with country code, e.g. +14155550123. Spaces, dashes, brackets and a leading 00 are accepted.',
+};
+
+const SOURCE_OPTIONS: Record<SourceKind, INodePropertyOptions> = {
+	binary: {
+		name: 'Binary File',
+		value: 'binary',
+		description: 'Upload the video file from a binary property of the input item',
+	},
+	url: {
+		name: 'URL',
+		value: 'url',
+		description: 'Let WhatsApp download the video from a public http(s) URL',
+	},
+	mediaId: {
+		name: 'Media ID',
+		value: 'mediaId',
+		description: 'Send a video already uploaded to WhatsApp through this provider, by its media ID',
+	},
+};
+
+type Capability = Exclude<keyof ProviderCapabilities, 'sources'>;
+
+function namesOf(providers: readonly VideoProvider[], can: (provider: VideoProvider) => boolean): string[] {
+	return providers.filter(can).map((provider) => provider.name);
+}
+
+/**
+ * A provider's field shown only for that provider. A field object that several providers list is
+ * one parameter shown for all of them.
+ */
+function providerFields(providers: readonly VideoProvider[]): INodeProperties[] {
+	const shownFor = new Map<INodeProperties, string[]>();
+	for (const provider of providers) {
+		for (const field of provider.fields) shownFor.set(field, [...(shownFor.get(field) ?? []), provider.name]);
+	}
+	return [...shownFor].map(([field, names]) => ({
+		...field,
+		displayOptions: { ...field.displayOptions, show: { ...field.displayOptions?.show, provider: names } },
+	}));
+}
+
+/** One Video Source picker per distinct set of sources, each offering only what its providers can send. */
+function sourceFields(providers: readonly VideoProvider[]): INodeProperties[] {
+	const bySources = new Map<string, { sources: SourceKind[]; names: string[] }>();
+	for (const provider of providers) {
+		const key = provider.can.sources.join(',');
+		const group = bySources.get(key) ?? { sources: provider.can.sources, names: [] };
+		group.names.push(provider.name);
+		bySources.set(key, group);
+	}
+	return [...bySources.values()].map(({ sources, names }) => ({
+		displayName: 'Video Source',
+		name: 'source',
+		type: 'options',
+		options: sources.map((source) => SOURCE_OPTIONS[source]),
+		default: 'binary',
+		description: 'Where the video comes from',
+		displayOptions: { show: { provider: names } },
+	}));
+}
+
+function optionsCollection(providers: readonly VideoProvider[]): INodeProperties {
+	const providersThatCan = (capability: Capability) => namesOf(providers, (provider) => provider.can[capability]);
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [
+			{
+				displayName: 'Callback Data',
+				name: 'callbackData',
+				type: 'string',
+				default: '',
+				description: 'Up to 512 characters returned in the status webhooks of this message, e.g. an order ID',
+				displayOptions: { show: { '/provider': providersThatCan('callbackData') } },
+			},
+			{
+				displayName: 'Check Link Before Sending',
+				name: 'checkLink',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to ask the URL\'s server first (HEAD, or a one-byte GET) and refuse the item if it does not answer 200 with a video of at most 16 MB',
+				displayOptions: { show: { '/source': ['url'] } },
+			},
+			{
+				displayName: 'Concurrency',
+				name: 'concurrency',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 50 },
+				default: 5,
+				description: 'How many items are sent at the same time. Output order always follows input order.',
+			},
+			{
+				displayName: 'File Name',
+				name: 'fileName',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. promo.mp4',
+				description: "File name to send instead of the binary's own name",
+				displayOptions: { show: { '/source': ['binary'] } },
+			},
+			{
+				displayName: 'Fix Faststart',
+				name: 'fixFaststart',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to move the moov box in front of the media data when it comes after it, so the video can start playing before it has fully downloaded. Samples are not touched.',
+				displayOptions: { show: { '/source': ['binary', 'url'] } },
+			},
+			{
+				displayName: 'Max Retries',
+				name: 'maxRetries',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 10 },
+				default: 3,
+				description:
+					'How often to retry when the provider is throttling or unavailable (429, 503) or the connection never reached it. A send whose outcome is unknown is never retried, so no one gets the video twice.',
+			},
+			{
+				displayName: 'Messages per Second',
+				name: 'messagesPerSecond',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 1000 },
+				default: 80,
+				description:
+					"Most messages started in any second with this credential, retries included. WhatsApp's default tier allows 80; raise it for a paid tier.",
+			},
+			{
+				displayName: 'Reply To Message ID',
+				name: 'replyToMessageId',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. wamid.HBgLMTQxNTU1NTAxMjMVAgARGBI',
+				description: 'WhatsApp message ID (wamid) this video replies to',
+				displayOptions: { show: { '/provider': providersThatCan('replyContext') } },
+			},
+			{
+				displayName: 'Request Timeout (Seconds)',
+				name: 'timeoutSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 120,
+				description: 'Longest wait for one answer from the provider; uploads of large videos need the most',
+			},
+			{
+				displayName: 'Time Budget per Item (Seconds)',
+				name: 'timeBudgetSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 300,
+				description: 'No new retry starts for an item once this much time has passed since it began',
+			},
+			{
+				displayName: 'Uploads per Second',
+				name: 'uploadsPerSecond',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 100 },
+				default: 25,
+				description: 'Media uploads started in any second with this credential (WhatsApp allows 25)',
+				displayOptions: { show: { '/provider': providersThatCan('uploadPacing') } },
+			},
+			{
+				displayName: 'URL Delivery',
+				name: 'urlDelivery',
+				type: 'options',
+				options: [
+					{
+						name: 'Send Link',
+						value: 'link',
+						description: 'Hand the URL to WhatsApp, which downloads the video itself',
+					},
+					{
+						name: 'Download and Upload',
+						value: 'upload',
+						description:
+							'Download the video here, check it like a binary file, upload it and send it by media ID (robust against redirects, HTML answers and WhatsApp\'s fetcher limits)',
+					},
+				],
+				default: 'link',
+				description: 'How a video URL reaches WhatsApp',
+				displayOptions: { show: { '/provider': providersThatCan('urlUpload'), '/source': ['url'] } },
+			},
+			{
+				displayName: 'Video Check',
+				name: 'videoCheck',
+				type: 'options',
+				options: [
+					{
+						name: 'Standard',
+						value: 'standard',
+						description:
+							'Refuse what WhatsApp refuses or cannot play (not H.264, not AAC, several audio tracks); warn about B-frames',
+					},
+					{
+						name: 'Strict',
+						value: 'strict',
+						description: 'Also refuse B-frames, which many Android phones do not play',
+					},
+					{ name: 'Off', value: 'off', description: 'Send the file without looking inside it' },
+				],
+				default: 'standard',
+				description:
+					'What to do with what the node finds inside a binary video, or a video URL with URL Delivery "Download and Upload", before sending it. Findings appear on the output item as "video".',
+				displayOptions: { show: { '/source': ['binary', 'url'] } },
+			},
+		],
+	};
+}
+
+export function sendNodeProperties(providers: readonly VideoProvider[]): INodeProperties[] {
+	const firstProvider = providers[0].name;
+	return [
+		{
+			displayName: 'Provider',
+			name: 'provider',
+			type: 'options',
+			noDataExpression: true,
+			options: providers.map((provider) => ({ name: provider.displayName, value: provider.name, description: provider.description })),
+			default: firstProvider,
+			description: 'The WhatsApp Business provider whose account sends the video',
+		},
+		...providerFields(providers),
+		...sourceFields(providers),
+		{
+			displayName: 'Input Binary Field',
+			name: 'binaryPropertyName',
+			type: 'string',
+			required: true,
+			default: 'data',
+			hint: 'The name of the input binary field containing the video (MP4 or 3GP, at most 16 MB)',
+			description: 'Name of the binary property of the input item that holds the video file',
+			displayOptions: { show: { source: ['binary'] } },
+		},
+		{
+			displayName: 'Video URL',
+			name: 'videoUrl',
+			type: 'string',
+			required: true,
+			default: '',
+			placeholder: 'e.g. https://example.com/promo.mp4',
+			description: 'Public http(s) URL of an MP4 or 3GP video of at most 16 MB',
+			displayOptions: { show: { source: ['url'] } },
+		},
+		{
+			displayName: 'Media ID',
+			name: 'mediaId',
+			type: 'string',
+			required: true,
+			default: '',
+			placeholder: 'e.g. 1037543291543636',
+			description: 'ID of a video uploaded to this WhatsApp number within the last 30 days',
+			displayOptions: {
+				show: { provider: namesOf(providers, (provider) => provider.can.sources.includes('mediaId')), source: ['mediaId'] },
+			},
+		},
+		{
+			displayName: 'Caption',
+			name: 'caption',
+			type: 'string',
+			default: '',
+			typeOptions: { rows: 2 },
+			description: 'Text shown under the video, at most 1024 characters. Leave empty for none.',
+		},
+		optionsCollection(providers),
+	];
+}
+
+export function sendNodeCredentials(providers: readonly VideoProvider[]): INodeCredentialDescription[] {
+	return providers.map((provider) => ({
+		name: provider.credentialType,
+		required: true,
+		displayOptions: { show: { provider: [provider.name] } },
+	}));
+}
+
+/** "via <provider>" under the node's name on the canvas. */
+export function sendNodeSubtitle(providers: readonly VideoProvider[]): string {
+	const vias = Object.fromEntries(providers.map((provider) => [provider.name, `via ${provider.displayName}`]));
+	return `={{ ${JSON.stringify(vias)}[$parameter["provider"]] }}`;
+}

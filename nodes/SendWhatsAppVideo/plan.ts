@@ -1,0 +1,198 @@
+/**
+ * Planning: reads every parameter of an item and checks everything that can be known without
+ * sending (recipient, video source, caption, options), so a bad item stops the run before a video
+ * goes out. A binary is located here but read only when its turn to send comes.
+ */
+import type { IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { BinaryVideoRef } from './media';
+import { locateBinaryVideo } from './media';
+import type { Pacing } from './pacing';
+import { pacingFor } from './pacing';
+import type { VideoCheckMode, VideoFindings } from './preflight';
+import { PROVIDERS } from './providers';
+import type { MessageOptions, ProviderTarget, SourceKind, VideoProvider } from './providers/types';
+import type { RequestContext, RetryPolicy } from './transport';
+import type { FieldContext } from './validation';
+import {
+	CALLBACK_DATA_MAX_CHARACTERS,
+	CAPTION_MAX_CHARACTERS,
+	invalidField,
+	quote,
+	requireMaxCharacters,
+	requireText,
+	requireVideoUrl,
+} from './validation';
+
+interface ItemOptions {
+	videoCheck?: unknown;
+	fixFaststart?: unknown;
+	urlDelivery?: unknown;
+	checkLink?: unknown;
+	concurrency?: unknown;
+	messagesPerSecond?: unknown;
+	uploadsPerSecond?: unknown;
+	fileName?: unknown;
+	maxRetries?: unknown;
+	timeoutSeconds?: unknown;
+	timeBudgetSeconds?: unknown;
+	replyToMessageId?: unknown;
+	callbackData?: unknown;
+}
+
+function readMessageOptions(ctx: IExecuteFunctions, context: FieldContext, options: ItemOptions): MessageOptions {
+	const caption = requireText(context, 'Caption', ctx.getNodeParameter('caption', context.itemIndex, ''), {
+		required: false,
+		keepWhitespace: true,
+	});
+	const callbackData = requireText(context, 'Callback Data', options.callbackData, { required: false });
+	return {
+		caption: requireMaxCharacters(context, 'Caption', caption, CAPTION_MAX_CHARACTERS),
+		replyToMessageId: requireText(context, 'Reply To Message ID', options.replyToMessageId, { required: false }),
+		callbackData: requireMaxCharacters(context, 'Callback Data', callbackData, CALLBACK_DATA_MAX_CHARACTERS),
+	};
+}
+
+function readSourceKind(ctx: IExecuteFunctions, context: FieldContext, provider: VideoProvider): SourceKind {
+	const source = ctx.getNodeParameter('source', context.itemIndex, 'binary') as SourceKind;
+	if (!provider.can.sources.includes(source)) {
+		throw invalidField(
+			context,
+			'Video Source',
+			`${provider.displayName} cannot send from ${quote(source)}`,
+			`Choose one of: ${provider.can.sources.join(', ')}.`,
+		);
+	}
+	return source;
+}
+
+function positiveNumber(value: unknown, fallback: number): number {
+	const number = typeof value === 'number' ? value : Number(value);
+	return Number.isFinite(number) && number >= 0 ? number : fallback;
+}
+
+function retryPolicy(options: ItemOptions): RetryPolicy {
+	const budgetMs = positiveNumber(options.timeBudgetSeconds, 300) * 1000;
+	return {
+		maxRetries: Math.floor(positiveNumber(options.maxRetries, 3)),
+		timeoutMs: Math.max(1, positiveNumber(options.timeoutSeconds, 120)) * 1000,
+		budgetMs,
+		deadline: Date.now() + budgetMs,
+	};
+}
+
+/** The video as planned for one item: checked, but a binary is not read until its turn. */
+type PlannedSource =
+	| { kind: 'mediaId'; mediaId: string }
+	| { kind: 'url'; url: string; delivery: 'link' | 'upload'; checkLink: boolean; check: VideoCheck }
+	| { kind: 'binary'; ref: BinaryVideoRef; fileName: string; check: VideoCheck };
+
+/** The video check as chosen for one item. */
+interface VideoCheck {
+	mode: VideoCheckMode;
+	fixFaststart: boolean;
+}
+
+const VIDEO_CHECK_MODES: VideoCheckMode[] = ['standard', 'strict', 'off'];
+
+/** One item, fully checked and ready to send. */
+export interface PlannedItem {
+	context: RequestContext;
+	target: ProviderTarget;
+	message: MessageOptions;
+	source: PlannedSource;
+}
+
+async function planSource(
+	ctx: IExecuteFunctions,
+	context: FieldContext,
+	provider: VideoProvider,
+	kind: SourceKind,
+	options: ItemOptions,
+): Promise<PlannedSource> {
+	const { itemIndex } = context;
+	const check: VideoCheck = {
+		mode: VIDEO_CHECK_MODES.find((mode) => mode === options.videoCheck) ?? 'standard',
+		fixFaststart: options.fixFaststart !== false,
+	};
+	if (kind === 'url') {
+		const url = requireText(context, 'Video URL', ctx.getNodeParameter('videoUrl', itemIndex, ''), { required: true });
+		return {
+			kind,
+			url: requireVideoUrl(context, 'Video URL', url),
+			delivery: options.urlDelivery === 'upload' && provider.can.urlUpload ? 'upload' : 'link',
+			checkLink: options.checkLink === true,
+			check,
+		};
+	}
+	if (kind === 'mediaId') {
+		const mediaId = requireText(context, 'Media ID', ctx.getNodeParameter('mediaId', itemIndex, ''), { required: true });
+		if (/\s/.test(mediaId)) {
+			throw invalidField(context, 'Media ID', `${quote(mediaId)} contains spaces`, `Paste the media ID exactly as ${provider.displayName} returned it.`);
+		}
+		return { kind, mediaId };
+	}
+	const propertyName = requireText(
+		context,
+		'Input Binary Field',
+		ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data'),
+		{ required: true },
+	);
+	const fileName = requireText(context, 'File Name', options.fileName, { required: false });
+	return { kind, ref: await locateBinaryVideo(ctx, context, propertyName), fileName, check };
+}
+
+/** A binary video checked once per run: what identifies its bytes, and what the check found. */
+export interface PreparedVideo {
+	contentKey: string;
+	findings?: VideoFindings;
+}
+
+/** Settings and shared state for the whole run, settings taken from the first item. */
+export interface RunSettings {
+	provider: VideoProvider;
+	concurrency: number;
+	pacing: Pacing;
+	uploadedMedia: Map<string, Promise<string>>;
+	/** By n8n binary id, or by the in-memory data string itself (kept alive by the items anyway). */
+	preparedVideos: Map<string, Promise<PreparedVideo>>;
+}
+
+export function runSettings(ctx: IExecuteFunctions): RunSettings {
+	const providerName = ctx.getNodeParameter('provider', 0) as string;
+	const provider = PROVIDERS.find((candidate) => candidate.name === providerName);
+	if (!provider) {
+		throw new NodeOperationError(ctx.getNode(), `Unknown provider ${quote(providerName)}`, {
+			description: `Choose one of: ${PROVIDERS.map((candidate) => candidate.displayName).join(', ')}.`,
+		});
+	}
+	const options = ctx.getNodeParameter('options', 0, {}) as ItemOptions;
+	const credentialId = ctx.getNode().credentials?.[provider.credentialType]?.id ?? 'default';
+	return {
+		provider,
+		concurrency: Math.max(1, Math.floor(positiveNumber(options.concurrency, 5))),
+		pacing: pacingFor(
+			`${provider.credentialType}:${credentialId}`,
+			Math.max(1, positiveNumber(options.messagesPerSecond, 80)),
+			Math.max(1, positiveNumber(options.uploadsPerSecond, 25)),
+		),
+		uploadedMedia: new Map(),
+		preparedVideos: new Map(),
+	};
+}
+
+/** Reads and checks everything about one item that can be known without sending. */
+export async function planItem(ctx: IExecuteFunctions, settings: RunSettings, context: FieldContext): Promise<PlannedItem> {
+	const options = ctx.getNodeParameter('options', context.itemIndex, {}) as ItemOptions;
+	const requestContext: RequestContext = {
+		...context,
+		retry: retryPolicy(options),
+		pacing: settings.pacing,
+		uploadedMedia: settings.uploadedMedia,
+	};
+	const target = settings.provider.target(ctx, requestContext);
+	const message = readMessageOptions(ctx, context, options);
+	const source = await planSource(ctx, context, settings.provider, readSourceKind(ctx, context, settings.provider), options);
+	return { context: requestContext, target, message, source };
+}

@@ -1,0 +1,249 @@
+/**
+ * The WhatsApp Cloud API as every provider of that family speaks it (360dialog passes it through;
+ * Meta serves it directly): message and media bodies, Meta's error shape and its advice, and
+ * uploading each distinct video once per run. A provider of the family is a small configuration.
+ */
+import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, JsonObject } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
+import type { VideoFile } from '../media';
+import { phoneNumberField } from '../description';
+import { appendVideoPart } from '../media';
+import type { ProviderErrorText, ProviderWire, RequestContext } from '../transport';
+import { callProvider } from '../transport';
+import { normalisePhoneNumber, requireText } from '../validation';
+import type { MessageOptions, ProviderTarget, SendOutcome, VideoProvider, VideoSource } from './types';
+
+/** `POST …/messages` for a video. */
+interface CloudApiVideoMessage extends IDataObject {
+	messaging_product: 'whatsapp';
+	recipient_type: 'individual';
+	to: string;
+	type: 'video';
+	video: { id: string; caption?: string } | { link: string; caption?: string };
+	context?: { message_id: string };
+	biz_opaque_callback_data?: string;
+}
+
+/** 200 answer of `POST …/messages`. */
+interface CloudApiMessageResponse extends IDataObject {
+	messaging_product: 'whatsapp';
+	contacts: Array<{ input: string; wa_id?: string; user_id?: string }>;
+	messages: Array<{ id: string; message_status?: string }>;
+}
+
+/** 200 answer of `POST …/media`. */
+interface CloudApiMediaResponse {
+	id: string;
+}
+
+/** Meta's error object, inside `{"error": …}`. */
+interface MetaError {
+	message?: string;
+	type?: string;
+	code?: number;
+	error_subcode?: number;
+	error_data?: { messaging_product?: string; details?: string };
+	fbtrace_id?: string;
+}
+
+/** Meta's `{"error": {...}}`; some providers of the family also answer `{"error": "<text>"}`. */
+interface CloudApiErrorResponse {
+	error?: string | MetaError;
+}
+
+/** Plain-language advice for the WhatsApp error codes users meet most with videos. */
+function metaCodeHint(code: number, displayName: string): string | undefined {
+	switch (code) {
+		case 100:
+			return 'A parameter was invalid: check the phone number, media ID, URL and caption.';
+		case 130429:
+			return `Throughput limit reached (80 messages per second by default): send more slowly or ask ${displayName} for a higher tier.`;
+		case 131056:
+			return 'Too many messages to this recipient in a short time (about one every 6 seconds): wait before sending to them again.';
+		case 131047:
+			return 'More than 24 hours have passed since the recipient last wrote to you: WhatsApp only allows template messages now.';
+		case 131053:
+			return 'WhatsApp could not process the video: it must be MP4 or 3GP, H.264 with AAC audio, at most 16 MB. When sending by URL, the link must answer directly (no redirects) with a video content type: set Options → URL Delivery to "Download and Upload" so the node fetches the video, checks it and uploads the bytes.';
+		case 131052:
+			return 'WhatsApp could not download the media: check that the URL is public and answers with the video, or set Options → URL Delivery to "Download and Upload" so the node fetches the video and uploads the bytes.';
+		default:
+			return undefined;
+	}
+}
+
+function isObjectBody(body: unknown): body is CloudApiErrorResponse {
+	return typeof body === 'object' && body !== null && !Array.isArray(body);
+}
+
+/** The provider's answer as text when it is not Meta's error shape. */
+function plainErrorText(statusCode: number, body: unknown): string {
+	const error = isObjectBody(body) ? body.error : undefined;
+	if (typeof error === 'string') return error;
+	return typeof body === 'string' && body ? body : `HTTP ${statusCode}`;
+}
+
+/** A provider's own reading of answers that are not in Meta's shape (bad key, its own 429, …). */
+export type OwnErrorReader = (statusCode: number, text: string) => ProviderErrorText | undefined;
+
+function describeCloudApiError(
+	displayName: string,
+	statusCode: number,
+	body: unknown,
+	ownError?: OwnErrorReader,
+): ProviderErrorText {
+	const error = isObjectBody(body) ? body.error : undefined;
+	if (error && typeof error === 'object') {
+		const code = typeof error.code === 'number' ? error.code : undefined;
+		const details = error.error_data?.details;
+		const hint = code !== undefined ? metaCodeHint(code, displayName) : undefined;
+		// Meta prefixes its own message with "(#<code>) "; the code is already in ours.
+		const text = (error.message ?? 'unknown error').replace(/^\(#\d+\)\s*/, '');
+		return {
+			message: `WhatsApp error${code !== undefined ? ` ${code}` : ''}: ${text}${details ? ` (${details})` : ''}`,
+			description: [details ? `Details: ${details}.` : '', hint ?? '', error.fbtrace_id ? `Trace ID: ${error.fbtrace_id}.` : '']
+				.filter(Boolean)
+				.join(' ') || `${displayName} answered HTTP ${statusCode}.`,
+		};
+	}
+	const text = plainErrorText(statusCode, body);
+	return (
+		ownError?.(statusCode, text) ?? {
+			message: `${displayName} answered HTTP ${statusCode}: ${text}`,
+			description: statusCode >= 500 ? `${displayName} had a server error.` : 'See the response body in the error details.',
+		}
+	);
+}
+
+/** WhatsApp's throughput (130429) and pair-rate (131056) limits: the message was not accepted. */
+const THROTTLING_CODES = new Set([130429, 131056]);
+
+function isCloudApiThrottled(_statusCode: number, body: unknown): boolean {
+	const error = isObjectBody(body) ? body.error : undefined;
+	return typeof error === 'object' && error !== null && THROTTLING_CODES.has(error.code ?? 0);
+}
+
+function unreadableAnswer(wire: ProviderWire, context: RequestContext, what: string, body: unknown, createsMessage: boolean): NodeApiError {
+	return new NodeApiError(context.node, { body: body as JsonObject }, {
+		message: `${wire.displayName}'s answer to ${what} did not have the documented shape`,
+		description: createsMessage
+			? 'The request succeeded but the answer lacked a message ID. The video may have been delivered: check the chat before sending it again.'
+			: 'The upload succeeded but the answer lacked a media ID. No message was sent.',
+		itemIndex: context.itemIndex,
+	});
+}
+
+async function uploadMedia(ctx: IExecuteFunctions, wire: ProviderWire, context: RequestContext, file: VideoFile): Promise<string> {
+	const form = new FormData();
+	form.append('messaging_product', 'whatsapp');
+	appendVideoPart(form, 'file', file);
+	const body = (await callProvider(ctx, wire, context, {
+		method: 'POST',
+		path: '/media',
+		form,
+		createsMessage: false,
+	})) as Partial<CloudApiMediaResponse>;
+	if (typeof body.id !== 'string' || !body.id) throw unreadableAnswer(wire, context, 'the media upload', body, false);
+	return body.id;
+}
+
+/**
+ * Uploads each distinct video once per run: items carrying the same bytes (by content hash, not
+ * name) share the media id, and only the first reads them. A failed upload is forgotten so the
+ * next item tries again.
+ */
+async function mediaIdFor(
+	ctx: IExecuteFunctions,
+	wire: ProviderWire,
+	context: RequestContext,
+	source: Extract<VideoSource, { kind: 'binary' }>,
+): Promise<string> {
+	const key = source.contentKey;
+	let upload = context.uploadedMedia.get(key);
+	if (!upload) {
+		upload = source
+			.load()
+			.then(async (file) => await uploadMedia(ctx, wire, context, file))
+			.catch((error: unknown) => {
+				context.uploadedMedia.delete(key);
+				throw error;
+			});
+		context.uploadedMedia.set(key, upload);
+	}
+	return await upload;
+}
+
+function buildVideoMessage(to: string, video: CloudApiVideoMessage['video'], message: MessageOptions): CloudApiVideoMessage {
+	const payload: CloudApiVideoMessage = {
+		messaging_product: 'whatsapp',
+		recipient_type: 'individual',
+		to,
+		type: 'video',
+		video: message.caption ? { ...video, caption: message.caption } : video,
+	};
+	if (message.replyToMessageId) payload.context = { message_id: message.replyToMessageId };
+	if (message.callbackData) payload.biz_opaque_callback_data = message.callbackData;
+	return payload;
+}
+
+/** What distinguishes one Cloud API provider from another. */
+interface CloudApiProviderConfig {
+	name: string;
+	displayName: string;
+	description: string;
+	credentialType: string;
+	secretField: string;
+	apiRoot(credentials: ICredentialDataDecryptedObject): string;
+	ownError?: OwnErrorReader;
+}
+
+export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider {
+	const wire: ProviderWire = {
+		displayName: config.displayName,
+		credentialType: config.credentialType,
+		secretField: config.secretField,
+		apiRoot: config.apiRoot,
+		describeError: (statusCode, body) => describeCloudApiError(config.displayName, statusCode, body, config.ownError),
+		isThrottled: isCloudApiThrottled,
+	};
+	return {
+		name: config.name,
+		displayName: config.displayName,
+		description: config.description,
+		credentialType: config.credentialType,
+		fields: [phoneNumberField],
+		can: { sources: ['binary', 'url', 'mediaId'], replyContext: true, callbackData: true, urlUpload: true, uploadPacing: true },
+
+		target(ctx: IExecuteFunctions, context: RequestContext): ProviderTarget {
+			const field = phoneNumberField.displayName;
+			const typed = requireText(context, field, ctx.getNodeParameter('recipient', context.itemIndex, ''), { required: true });
+			const recipient = normalisePhoneNumber(context, field, typed);
+
+			return {
+				recipient,
+				async send(source: VideoSource, message: MessageOptions): Promise<SendOutcome> {
+					let mediaId: string | null = null;
+					let video: CloudApiVideoMessage['video'];
+					if (source.kind === 'binary') {
+						mediaId = await mediaIdFor(ctx, wire, context, source);
+						video = { id: mediaId };
+					} else if (source.kind === 'mediaId') {
+						mediaId = source.mediaId;
+						video = { id: mediaId };
+					} else {
+						video = { link: source.url };
+					}
+					const body = (await callProvider(ctx, wire, context, {
+						method: 'POST',
+						path: '/messages',
+						json: buildVideoMessage(recipient, video, message),
+						createsMessage: true,
+					})) as Partial<CloudApiMessageResponse>;
+					const messageId = Array.isArray(body.messages) ? body.messages[0]?.id : undefined;
+					if (typeof messageId !== 'string') throw unreadableAnswer(wire, context, 'the message send', body, true);
+					return { provider: config.name, recipient, status: 'accepted', messageId, mediaId, response: body as IDataObject };
+				},
+			};
+		},
+	};
+}

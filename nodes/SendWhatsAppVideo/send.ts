@@ -1,0 +1,89 @@
+/**
+ * Sending one planned item: reads and checks its video when its turn comes (once per run for a
+ * binary many items share), then hands it to the provider.
+ */
+import { createHash } from 'node:crypto';
+
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { checkVideoLink, downloadVideo } from './download';
+import type { VideoFile } from './media';
+import { loadBinaryVideo, videoFromBytes } from './media';
+import type { PlannedItem, PreparedVideo, RunSettings } from './plan';
+import { preflightVideo } from './preflight';
+import type { SendOutcome } from './providers/types';
+
+export async function sendPlanned(ctx: IExecuteFunctions, settings: RunSettings, planned: PlannedItem): Promise<SendOutcome> {
+	const { source, context } = planned;
+	// The time budget counts from when the item's turn comes, not from when the batch was checked.
+	context.retry.deadline = Date.now() + context.retry.budgetMs;
+	if (source.kind === 'mediaId') return await planned.target.send(source, planned.message);
+	if (source.kind === 'url' && source.delivery === 'link') {
+		if (source.checkLink) await checkVideoLink(ctx, context, source.url, context.retry.timeoutMs);
+		return await planned.target.send({ kind: 'url', url: source.url }, planned.message);
+	}
+	const prepareFile = async () => {
+		const file =
+			source.kind === 'url'
+				? videoFromBytes(context, 'Video URL', await downloadVideo(ctx, context, source.url, context.retry.timeoutMs), fileNameFromUrl(source.url))
+				: await loadBinaryVideo(ctx, context, source.ref, source.fileName);
+		return preflightVideo(context, file, source.check.mode, source.check.fixFaststart);
+	};
+	if (source.kind === 'url') {
+		const checked = await prepareFile();
+		const outcome = await planned.target.send({ kind: 'binary', contentKey: contentKeyOf(checked.file), load: async () => checked.file }, planned.message);
+		return checked.findings ? { ...outcome, video: checked.findings } : outcome;
+	}
+
+	// Items often carry the very same binary (one promo to a list): read, check and hash it once per
+	// run, by n8n's binary id (or the in-memory data itself), and keep only the key and findings.
+	const identity = source.ref.binary.id ?? source.ref.binary.data;
+	let preparedHere: VideoFile | undefined;
+	let prepared = settings.preparedVideos.get(identity);
+	if (!prepared) {
+		prepared = prepareFile().then((checked) => {
+			preparedHere = checked.file;
+			return { contentKey: contentKeyOf(checked.file), findings: checked.findings };
+		});
+		settings.preparedVideos.set(identity, prepared);
+		prepared.catch(() => settings.preparedVideos.delete(identity));
+	}
+	let video: PreparedVideo;
+	try {
+		video = await prepared;
+	} catch {
+		// Another item's check failed; check this one itself, so the error names this item.
+		const checked = await prepareFile();
+		preparedHere = checked.file;
+		video = { contentKey: contentKeyOf(checked.file), findings: checked.findings };
+	}
+	const ready = preparedHere;
+	const load = ready ? async () => ready : async () => (await prepareFile()).file;
+	const outcome = await planned.target.send({ kind: 'binary', contentKey: video.contentKey, load }, planned.message);
+	return video.findings ? { ...outcome, video: video.findings } : outcome;
+}
+
+/** What one item's send is: the same on every try of a run, different for a different item. */
+export function fingerprintOf(settings: RunSettings, plan: PlannedItem): string {
+	const { source } = plan;
+	const video =
+		source.kind === 'binary'
+			? [source.ref.binary.id ?? '', source.ref.binary.fileSize ?? '', source.ref.binary.mimeType, source.fileName]
+			: source.kind === 'url'
+				? [source.url, source.delivery]
+				: [source.mediaId];
+	return JSON.stringify([settings.provider.name, plan.target.recipient, source.kind, ...video, plan.message]);
+}
+
+function contentKeyOf(file: VideoFile): string {
+	return `${file.mimeType}:${createHash('sha256').update(file.bytes).digest('hex')}`;
+}
+
+function fileNameFromUrl(url: string): string {
+	const last = new URL(url).pathname.split('/').pop() ?? '';
+	try {
+		return decodeURIComponent(last);
+	} catch {
+		return last;
+	}
+}
