@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
-import { D, D360_AUTH, LP_AUTH, http, waitFor } from './helpers';
+import { D, D360_AUTH, LP_AUTH, META_AUTH, http, waitFor } from './helpers';
 
 const ROOT = join(__dirname, '..', '..');
 const TS_NODE = join(ROOT, 'node_modules', '.bin', 'ts-node');
@@ -25,12 +25,13 @@ function runCli(env: Record<string, string>): Running {
 	return { child, output: () => output, exit };
 }
 
-async function started(run: Running): Promise<{ lancepilot: string; dialog360: string }> {
+async function started(run: Running): Promise<{ lancepilot: string; dialog360: string; meta: string }> {
 	await waitFor(() => run.output().includes('Requests (method path -> status):'), 20_000);
 	const lancepilot = /base URL\s+(http:\/\/127\.0\.0\.1:\d+\/lancepilot\/api\/v3)/.exec(run.output())?.[1];
 	const dialog360 = /base URL\s+(http:\/\/127\.0\.0\.1:\d+\/360dialog)/.exec(run.output())?.[1];
-	if (!lancepilot || !dialog360) throw new Error(`no base URLs in banner:\n${run.output()}`);
-	return { lancepilot, dialog360 };
+	const meta = /base URL\s+(http:\/\/127\.0\.0\.1:\d+\/meta)\n/.exec(run.output())?.[1];
+	if (!lancepilot || !dialog360 || !meta) throw new Error(`no base URLs in banner:\n${run.output()}`);
+	return { lancepilot, dialog360, meta };
 }
 
 describe('cli', () => {
@@ -41,18 +42,35 @@ describe('cli', () => {
 		try {
 			const urls = await started(run);
 			const banner = run.output();
-			for (const value of [D.lancepilotToken, D.dialog360ApiKey, D.workspaceId, D.contactId, D.contactNumber]) {
+			for (const value of [
+				D.lancepilotToken,
+				D.dialog360ApiKey,
+				D.workspaceId,
+				D.contactId,
+				D.contactNumber,
+				D.contactBsuid,
+				D.metaAccessToken,
+				D.metaPhoneNumberId,
+				D.metaBusinessAccountId,
+				D.metaGraphApiVersion,
+			]) {
 				expect(banner).toContain(value);
 			}
 
 			expect((await http(`${urls.lancepilot}/workspaces?api_token=${D.lancepilotToken}`, { headers: LP_AUTH })).status).toBe(200);
 			expect((await http(`${urls.dialog360}/whatsapp_business_profile?fields=about`, { headers: D360_AUTH })).status).toBe(200);
 			expect((await http(`${urls.dialog360}/messages`, { method: 'POST', headers: { 'D360-API-KEY': 'wrong-key' } })).status).toBe(401);
-			await waitFor(() => run.output().includes('POST /360dialog/messages -> 401'), 5000);
+			const phoneNumber = `${urls.meta}/${D.metaGraphApiVersion}/${D.metaPhoneNumberId}`;
+			expect((await http(phoneNumber, { headers: META_AUTH })).status).toBe(200);
+			expect((await http(`${phoneNumber}/messages`, { method: 'POST', headers: { Authorization: 'Bearer wrong-token' } })).status).toBe(401);
+			await waitFor(() => run.output().includes(`POST /meta/${D.metaGraphApiVersion}/${D.metaPhoneNumberId}/messages -> 401`), 5000);
 
 			const requestLog = run.output().slice(banner.length);
 			expect(requestLog).toMatch(/GET \/lancepilot\/api\/v3\/workspaces -> 200/);
 			expect(requestLog).toMatch(/GET \/360dialog\/whatsapp_business_profile -> 200/);
+			expect(requestLog).toContain(`GET /meta/${D.metaGraphApiVersion}/${D.metaPhoneNumberId} -> 200`);
+			expect(requestLog).not.toContain(D.metaAccessToken);
+			expect(requestLog).not.toContain('wrong-token');
 			expect(requestLog).not.toContain(D.lancepilotToken);
 			expect(requestLog).not.toContain(D.dialog360ApiKey);
 			expect(requestLog).not.toContain('wrong-key');

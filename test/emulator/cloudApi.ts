@@ -7,7 +7,7 @@
  * Validation reports only the first problem, as Graph API does.
  */
 import { mediaTypeOf } from './header-params';
-import type { ParsedPart, ProviderRequest, ProviderResponse, StoredMedia } from './types';
+import type { CloudApiProviderName, ParsedPart, ProviderRequest, ProviderResponse, StoredMedia } from './types';
 import { codePointLength, fbtraceId, isHttpUrl, isPlainObject, numericId, sha256Hex, wamid } from './values';
 
 /** WhatsApp's limit for video and audio: 16 MB, i.e. 16 MiB here. */
@@ -30,6 +30,7 @@ const META_TITLES: Record<number, string> = {
 	131052: 'Media download error',
 	131053: 'Media upload error',
 	131056: '(Business Account, Consumer Account) pair rate limit hit',
+	131062: 'BSUID recipients are not supported for this message',
 };
 
 export interface MetaErrorOptions {
@@ -59,6 +60,38 @@ export function metaErrorBody(code: number, details: string, options: MetaErrorO
 			code,
 			...(options.subcode !== undefined ? { error_subcode: options.subcode } : {}),
 			error_data: { messaging_product: 'whatsapp', details },
+			fbtrace_id: fbtraceId(),
+		},
+	};
+}
+
+export interface GraphErrorBody {
+	error: {
+		message: string;
+		type: string;
+		code: number;
+		error_subcode?: number;
+		is_transient?: boolean;
+		fbtrace_id: string;
+	};
+}
+
+/**
+ * Graph API's own errors, which carry no `error_data` (bad token, server trouble), e.g.
+ * `graphErrorBody(190, 'Invalid OAuth access token - Cannot parse access token')`.
+ */
+export function graphErrorBody(
+	code: number,
+	message: string,
+	options: { type?: string; subcode?: number; transient?: boolean } = {},
+): GraphErrorBody {
+	return {
+		error: {
+			message,
+			type: options.type ?? 'OAuthException',
+			code,
+			...(options.subcode !== undefined ? { error_subcode: options.subcode } : {}),
+			...(options.transient !== undefined ? { is_transient: options.transient } : {}),
 			fbtrace_id: fbtraceId(),
 		},
 	};
@@ -100,6 +133,7 @@ const MESSAGE_KEYS = new Set([
 	'messaging_product',
 	'recipient_type',
 	'to',
+	'recipient',
 	'type',
 	'video',
 	'context',
@@ -109,8 +143,15 @@ const VIDEO_KEYS = new Set(['id', 'link', 'caption']);
 const CONTEXT_KEYS = new Set(['message_id']);
 const UPLOAD_PARTS = new Set(['messaging_product', 'file', 'type']);
 const TO_RE = /^[0-9]{8,15}$/;
+/**
+ * A business-scoped user ID: two-letter country code, a dot, `ENT.` for a parent BSUID, then up to
+ * 128 letters or digits (`US.13491208655302741918`, `US.ENT.11815799212886844830`).
+ */
+export const BSUID_RE = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/;
 
-export type CloudApiProviderName = 'dialog360';
+export function isBsuid(value: string): boolean {
+	return BSUID_RE.test(value);
+}
 
 export interface CloudApiConfig {
 	/** Which provider's records and created resources this instance produces. */
@@ -260,11 +301,26 @@ export class CloudApi {
 		if (value.recipient_type !== undefined && value.recipient_type !== 'individual') {
 			return invalid('Param recipient_type must be "individual"');
 		}
-		if (value.to === undefined) return invalid('The parameter to is required.');
-		if (typeof value.to !== 'string' || !TO_RE.test(value.to)) {
-			return invalid('Param to must be a phone number of 8-15 digits without "+", spaces or dashes');
+		// A phone number goes as `to`, a username's BSUID as `recipient`; with both, `to` wins (Meta's rule)
+		// and `recipient` is ignored.
+		let to: string;
+		let bsuid = false;
+		if (value.to !== undefined) {
+			if (typeof value.to !== 'string' || !TO_RE.test(value.to)) {
+				return invalid('Param to must be a phone number of 8-15 digits without "+", spaces or dashes');
+			}
+			to = value.to;
+		} else if (value.recipient !== undefined) {
+			if (typeof value.recipient !== 'string' || !isBsuid(value.recipient)) {
+				return invalid(
+					'Param recipient must be a business-scoped user ID (BSUID): two capital letters, a dot, optionally "ENT.", then 1-128 letters or digits, e.g. US.13491208655302741918',
+				);
+			}
+			to = value.recipient;
+			bsuid = true;
+		} else {
+			return invalid('The parameter to or recipient is required.');
 		}
-		const to = value.to;
 		if (value.type === undefined) return invalid('The parameter type is required.');
 		if (value.type !== 'video') return invalid('Param type must be "video" (the emulator implements video messages only)');
 
@@ -326,7 +382,7 @@ export class CloudApi {
 			status: 200,
 			body: {
 				messaging_product: 'whatsapp',
-				contacts: [{ input: to, wa_id: to }],
+				contacts: [bsuid ? { input: to, user_id: to } : { input: to, wa_id: to }],
 				messages: [{ id: messageId, message_status: 'accepted' }],
 			},
 			created: {
@@ -334,6 +390,7 @@ export class CloudApi {
 				provider: this.config.provider,
 				messageId,
 				recipient: to,
+				...(bsuid ? { recipientKind: 'bsuid' as const } : {}),
 				source,
 				...(caption !== undefined ? { caption } : {}),
 			},

@@ -15,6 +15,8 @@ const KINDS: ReadonlySet<FaultKind> = new Set([
 	'delay',
 ]);
 
+const PROVIDERS: ReadonlySet<ProviderName> = new Set(['lancepilot', 'dialog360', 'whatsappCloud']);
+
 /** Kinds that answer (or hang up) without the provider ever seeing the request. */
 export const FAULTS_WITHOUT_PROCESSING: ReadonlySet<FaultKind> = new Set(['status', 'reset-before', 'html', 'empty']);
 
@@ -52,7 +54,7 @@ function validate(spec: FaultSpec): void {
 	if (spec.delayMs !== undefined && !(Number.isFinite(spec.delayMs) && spec.delayMs >= 0)) {
 		throw new TypeError(`Fault delayMs must be a non-negative number, got ${spec.delayMs}`);
 	}
-	if (spec.provider !== undefined && spec.provider !== 'lancepilot' && spec.provider !== 'dialog360') {
+	if (spec.provider !== undefined && !PROVIDERS.has(spec.provider)) {
 		throw new TypeError(`Unknown fault provider: ${String(spec.provider)}`);
 	}
 }

@@ -9,6 +9,7 @@ import { EMULATOR_DEFAULTS } from './server';
 export const D = EMULATOR_DEFAULTS;
 export const LP_AUTH: Record<string, string> = { Authorization: `Bearer ${D.lancepilotToken}` };
 export const D360_AUTH: Record<string, string> = { 'D360-API-KEY': D.dialog360ApiKey };
+export const META_AUTH: Record<string, string> = { Authorization: `Bearer ${D.metaAccessToken}` };
 export const JSON_HEADERS: Record<string, string> = { 'Content-Type': 'application/json' };
 
 export interface HttpResult {
@@ -98,4 +99,39 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 3000): Promi
 		if (Date.now() > deadline) throw new Error('waitFor: condition not met in time');
 		await sleep(10);
 	}
+}
+
+export interface MetaErrorShape {
+	error: {
+		message: string;
+		type: string;
+		code: number;
+		error_subcode?: number;
+		error_data: { messaging_product: string; details: string };
+		fbtrace_id: string;
+	};
+}
+
+/** Asserts Meta's WhatsApp error shape (HTTP 400 unless told) and returns it for further checks. */
+export function expectMetaError(
+	res: { status: number; json: unknown },
+	code: number,
+	detailsFragment: string | RegExp,
+	status = 400,
+): MetaErrorShape {
+	expect(res.status).toBe(status);
+	const body = res.json as MetaErrorShape;
+	expect(body).toEqual({
+		error: {
+			message: expect.any(String),
+			type: expect.any(String),
+			code,
+			...(body.error?.error_subcode !== undefined ? { error_subcode: expect.any(Number) } : {}),
+			error_data: { messaging_product: 'whatsapp', details: expect.any(String) },
+			fbtrace_id: expect.stringMatching(/^A[A-Za-z0-9_-]+$/),
+		},
+	});
+	if (typeof detailsFragment === 'string') expect(body.error.error_data.details).toContain(detailsFragment);
+	else expect(body.error.error_data.details).toMatch(detailsFragment);
+	return body;
 }

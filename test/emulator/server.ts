@@ -1,7 +1,8 @@
 /**
  * The provider emulator: one node:http server on 127.0.0.1 that mounts Lancepilot under
- * /lancepilot/api/v3 and 360dialog under /360dialog, records every request and applies latency and
- * injected faults. Provider behaviour lives in lancepilot.ts / dialog360.ts; this file owns the
+ * /lancepilot/api/v3, 360dialog under /360dialog and Meta's Graph API (WhatsApp Cloud API) under
+ * /meta, records every request and applies latency and injected faults. Provider behaviour lives in
+ * lancepilot.ts / dialog360.ts / whatsappCloud.ts (the last two share cloudApi.ts); this file owns the
  * request lifecycle (read, record, fault, answer) so that every provider gets the same treatment.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,6 +13,7 @@ import { DIALOG360_PREFIX, Dialog360Provider } from './dialog360';
 import { DEFAULT_FAULT_DELAY_MS, DEFAULT_FAULT_STATUS, FAULTS_WITHOUT_PROCESSING, FaultBook, faultLabel } from './faults';
 import { mediaTypeOf } from './header-params';
 import { LANCEPILOT_PREFIX, LancepilotProvider } from './lancepilot';
+import { META_PREFIX, WhatsAppCloudProvider } from './whatsappCloud';
 import type {
 	Emulator,
 	EmulatorOptions,
@@ -24,6 +26,7 @@ import type {
 } from './types';
 
 export type {
+	CloudApiProviderName,
 	CreatedResource,
 	Emulator,
 	EmulatorOptions,
@@ -39,6 +42,8 @@ export type {
 	StoredMedia,
 } from './types';
 export { metaErrorBody, DIALOG360_OWN_ERROR, DIALOG360_PREFIX, DIALOG360_MAX_MEDIA_BYTES } from './dialog360';
+export { BSUID_RE, graphErrorBody, isBsuid, type GraphErrorBody, type MetaErrorBody } from './cloudApi';
+export { META_PREFIX, META_VERSION_RE, metaTokenErrorBody } from './whatsappCloud';
 export { LANCEPILOT_PREFIX, LANCEPILOT_MAX_FILE_BYTES, LANCEPILOT_MESSAGES } from './lancepilot';
 
 /** Public demo values: safe to print, never valid anywhere but this emulator. */
@@ -49,9 +54,18 @@ export const EMULATOR_DEFAULTS = {
 	workspaceName: 'Demo workspace',
 	contactId: '8d7e6f5a-4b3c-4d2e-8f1a-0b9c8d7e6f5a',
 	contactNumber: '+4915123456789',
+	/** A username's business-scoped user ID, and a parent (ENT) one; any well-formed BSUID is accepted. */
+	contactBsuid: 'US.13491208655302741918',
+	contactParentBsuid: 'US.ENT.11815799212886844830',
+	metaAccessToken: 'meta_test_token_0123456789',
+	metaPhoneNumberId: '106540352242922',
+	metaBusinessAccountId: '102290129340398',
+	metaGraphApiVersion: 'v26.0',
+	metaDisplayPhoneNumber: '+1 555-010-0199',
+	metaVerifiedName: 'Demo business',
 } as const;
 
-/** Above both providers' 16 MB file limit plus multipart overhead, so a 413 means a client bug. */
+/** Above the providers' 16 MB file limit plus multipart overhead, so a 413 means a client bug. */
 export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
 
 const HTML_PAGE =
@@ -77,6 +91,8 @@ function validateOptions(options: EmulatorOptions): void {
 	for (const [label, list] of [
 		['lancepilotTokens', options.lancepilotTokens],
 		['dialog360ApiKeys', options.dialog360ApiKeys],
+		['metaAccessTokens', options.metaAccessTokens],
+		['metaPhoneNumberIds', options.metaPhoneNumberIds],
 	] as const) {
 		if (list !== undefined && (list.length === 0 || list.some((v) => typeof v !== 'string' || v === ''))) {
 			throw new TypeError(`${label} must be a non-empty list of non-empty strings`);
@@ -134,9 +150,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		apiKeys: [...(options.dialog360ApiKeys ?? [EMULATOR_DEFAULTS.dialog360ApiKey])],
 		mediaDownloadBase: () => `${origin}${DIALOG360_PREFIX}/media-download`,
 	});
+	const whatsappCloud = new WhatsAppCloudProvider({
+		accessTokens: [...(options.metaAccessTokens ?? [EMULATOR_DEFAULTS.metaAccessToken])],
+		phoneNumbers: (options.metaPhoneNumberIds ?? [EMULATOR_DEFAULTS.metaPhoneNumberId]).map((id) => ({
+			id,
+			displayPhoneNumber: EMULATOR_DEFAULTS.metaDisplayPhoneNumber,
+			verifiedName: EMULATOR_DEFAULTS.metaVerifiedName,
+		})),
+		businessAccount: { id: EMULATOR_DEFAULTS.metaBusinessAccountId, name: `${EMULATOR_DEFAULTS.metaVerifiedName} account` },
+		mediaDownloadBase: () => `${origin}${META_PREFIX}/media-download`,
+	});
 	const mounts: Array<[string, ProviderHandler]> = [
 		[LANCEPILOT_PREFIX, lancepilot],
 		[DIALOG360_PREFIX, dialog360],
+		[META_PREFIX, whatsappCloud],
 	];
 
 	const faults = new FaultBook();
@@ -337,11 +364,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		origin,
 		lancepilotBaseUrl: `${origin}${LANCEPILOT_PREFIX}`,
 		dialog360BaseUrl: `${origin}${DIALOG360_PREFIX}`,
+		metaBaseUrl: `${origin}${META_PREFIX}`,
 		requests: records,
 		messagesCreated: (provider?: ProviderName) =>
 			records.filter((r) => r.created?.kind === 'message' && (provider === undefined || r.provider === provider)),
 		uploads: () => records.filter((r) => r.created?.kind === 'media'),
-		storedMedia: () => dialog360.storedMedia(),
+		storedMedia: () => [...dialog360.storedMedia(), ...whatsappCloud.storedMedia()],
 		setLatency: (ms: number) => {
 			validateLatency(ms);
 			latencyMs = ms;
@@ -355,6 +383,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			latencyMs = options.latencyMs ?? 0;
 			lancepilot.reset();
 			dialog360.reset();
+			whatsappCloud.reset();
 		},
 		close: () => {
 			closed ??= new Promise<void>((resolve) => {

@@ -4,7 +4,10 @@
  * without importing each other.
  */
 
-export type ProviderName = 'lancepilot' | 'dialog360';
+export type ProviderName = 'lancepilot' | 'dialog360' | 'whatsappCloud';
+
+/** The providers that speak Meta's WhatsApp Cloud API (360dialog passes it through; Meta directly). */
+export type CloudApiProviderName = 'dialog360' | 'whatsappCloud';
 
 export interface SeedContact {
 	id: string;
@@ -26,6 +29,10 @@ export interface EmulatorOptions {
 	latencyMs?: number;
 	lancepilotTokens?: string[];
 	dialog360ApiKeys?: string[];
+	/** Bearer tokens Meta accepts; default `[EMULATOR_DEFAULTS.metaAccessToken]`. */
+	metaAccessTokens?: string[];
+	/** Business phone number ids Meta serves (any accepted token reaches each); default `[EMULATOR_DEFAULTS.metaPhoneNumberId]`. */
+	metaPhoneNumberIds?: string[];
 	workspaces?: SeedWorkspace[];
 	/** The real API documents no message id in `data`, so the node must cope without one. */
 	lancepilotOmitMessageId?: boolean;
@@ -81,15 +88,17 @@ export type CreatedResource =
 	| {
 			kind: 'message';
 			provider: ProviderName;
-			/** Lancepilot: data.id (absent when lancepilotOmitMessageId); 360dialog: the wamid. */
+			/** Lancepilot: data.id (absent when lancepilotOmitMessageId); Cloud API: the wamid. */
 			messageId?: string;
-			/** Lancepilot: contact id or number as sent; 360dialog: `to`. */
+			/** Lancepilot: contact id or number as sent; Cloud API: `to`, or `recipient` (a BSUID) when there is no `to`. */
 			recipient: string;
-			/** 'link' for a URL, 'upload' for bytes sent with the message, 'media-id' for a 360dialog media id. */
+			/** Cloud API only, and only when the message went to a BSUID (`recipient`); absent for a phone number. */
+			recipientKind?: 'bsuid';
+			/** 'link' for a URL, 'upload' for bytes sent with the message, 'media-id' for a Cloud API media id. */
 			source: 'link' | 'upload' | 'media-id';
 			caption?: string;
 	  }
-	| { kind: 'media'; provider: 'dialog360'; mediaId: string };
+	| { kind: 'media'; provider: CloudApiProviderName; mediaId: string };
 
 /** What the Lancepilot module learnt from the path, so tests can assert the form the node used. */
 export interface LancepilotRequestInfo {
@@ -148,7 +157,7 @@ export interface RecordedRequest {
 export interface StoredMedia {
 	id: string;
 	/** The provider that holds it: a media id is only valid where it was uploaded. */
-	provider: 'dialog360';
+	provider: CloudApiProviderName;
 	filename: string;
 	mimeType: string;
 	size: number;
@@ -164,11 +173,16 @@ export interface Emulator {
 	readonly origin: string;
 	readonly lancepilotBaseUrl: string;
 	readonly dialog360BaseUrl: string;
+	/**
+	 * Meta's Graph API root, e.g. `http://127.0.0.1:<port>/meta` (the credential's base URL); requests
+	 * go to `{metaBaseUrl}/{version}/{phoneNumberId}/messages` and so on.
+	 */
+	readonly metaBaseUrl: string;
 	/** Live array, in completion order; reset() empties it in place. */
 	readonly requests: RecordedRequest[];
 	messagesCreated(provider?: ProviderName): RecordedRequest[];
 	uploads(): RecordedRequest[];
-	/** Media currently stored by the 360dialog side (uploaded and not deleted). */
+	/** Media currently stored by the Cloud API providers (uploaded and not deleted), 360dialog's first. */
 	storedMedia(): StoredMedia[];
 	setLatency(ms: number): void;
 	setLancepilotOmitMessageId(omit: boolean): void;
