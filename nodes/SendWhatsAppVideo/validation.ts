@@ -128,6 +128,29 @@ export function normalisePhoneNumber(context: FieldContext, field: string, input
 	return digits;
 }
 
+/** A recipient typed as letters and a dot (`US.…`) is meant as a BSUID, not a phone number. */
+export function looksLikeBsuid(input: string): boolean {
+	return /^[A-Za-z]{2}\./.test(input.trim());
+}
+
+/**
+ * A business-scoped user ID, which WhatsApp shows instead of the number of a user with a
+ * username: two capital letters (country), a dot, optionally `ENT.` (shared across portfolios),
+ * then up to 128 letters and digits.
+ */
+export function requireBsuid(context: FieldContext, field: string, input: string): string {
+	const bsuid = input.trim();
+	if (!/^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/.test(bsuid)) {
+		throw invalidField(
+			context,
+			field,
+			`${quote(input)} is neither a phone number nor a valid business-scoped user ID (BSUID)`,
+			'A BSUID is a two-letter country code in capitals, a dot and up to 128 letters and digits, e.g. US.13491208655302741918 (or US.ENT.… for a parent BSUID): copy it from the user_id of a webhook. A phone number needs the country code, e.g. +49 151 23456789.',
+		);
+	}
+	return bsuid;
+}
+
 export function requireUuid(context: FieldContext, field: string, input: string): string {
 	if (!UUID_PATTERN.test(input)) {
 		throw invalidField(

@@ -3,7 +3,13 @@
  * Meta serves it directly): message and media bodies, Meta's error shape and its advice, and
  * uploading each distinct video once per run. A provider of the family is a small configuration.
  */
-import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, JsonObject } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	INodeProperties,
+	JsonObject,
+} from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import type { VideoFile } from '../media';
@@ -11,14 +17,17 @@ import { phoneNumberField } from '../description';
 import { appendVideoPart } from '../media';
 import type { ProviderErrorText, ProviderWire, RequestContext } from '../transport';
 import { callProvider } from '../transport';
-import { normalisePhoneNumber, requireText } from '../validation';
+import { looksLikeBsuid, normalisePhoneNumber, requireBsuid, requireText } from '../validation';
 import type { MessageOptions, ProviderTarget, SendOutcome, VideoProvider, VideoSource } from './types';
 
 /** `POST …/messages` for a video. */
 interface CloudApiVideoMessage extends IDataObject {
 	messaging_product: 'whatsapp';
 	recipient_type: 'individual';
-	to: string;
+	/** A phone number's digits, or… */
+	to?: string;
+	/** …a business-scoped user ID (BSUID) of a user with a username. */
+	recipient?: string;
 	type: 'video';
 	video: { id: string; caption?: string } | { link: string; caption?: string };
 	context?: { message_id: string };
@@ -65,6 +74,10 @@ function metaCodeHint(code: number, displayName: string): string | undefined {
 			return 'More than 24 hours have passed since the recipient last wrote to you: WhatsApp only allows template messages now.';
 		case 131053:
 			return 'WhatsApp could not process the video: it must be MP4 or 3GP, H.264 with AAC audio, at most 16 MB. When sending by URL, the link must answer directly (no redirects) with a video content type: set Options → URL Delivery to "Download and Upload" so the node fetches the video, checks it and uploads the bytes.';
+		case 131062:
+			return 'WhatsApp does not deliver this message to a business-scoped user ID (BSUID): send it to the phone number instead, if you have it.';
+		case 190:
+			return 'The access token is wrong or has expired: create a system-user token in Meta Business Settings and put it in the credential.';
 		case 131052:
 			return 'WhatsApp could not download the media: check that the URL is public and answers with the video, or set Options → URL Delivery to "Download and Upload" so the node fetches the video and uploads the bytes.';
 		default:
@@ -173,11 +186,14 @@ async function mediaIdFor(
 	return await upload;
 }
 
-function buildVideoMessage(to: string, video: CloudApiVideoMessage['video'], message: MessageOptions): CloudApiVideoMessage {
+/** A recipient as the Messages API addresses it: by phone number (`to`) or by BSUID (`recipient`). */
+type Addressee = { to: string } | { recipient: string };
+
+function buildVideoMessage(addressee: Addressee, video: CloudApiVideoMessage['video'], message: MessageOptions): CloudApiVideoMessage {
 	const payload: CloudApiVideoMessage = {
 		messaging_product: 'whatsapp',
 		recipient_type: 'individual',
-		to,
+		...addressee,
 		type: 'video',
 		video: message.caption ? { ...video, caption: message.caption } : video,
 	};
@@ -185,6 +201,13 @@ function buildVideoMessage(to: string, video: CloudApiVideoMessage['video'], mes
 	if (message.callbackData) payload.biz_opaque_callback_data = message.callbackData;
 	return payload;
 }
+
+/** A phone number, or the BSUID WhatsApp shows for a user who hides their number behind a username. */
+const recipientField: INodeProperties = {
+	...phoneNumberField,
+	description:
+		'Recipient phone number in international format with country code, e.g. +14155550123 (spaces, dashes, brackets and a leading 00 are accepted), or the business-scoped user ID (BSUID) of a user with a WhatsApp username, e.g. US.13491208655302741918',
+};
 
 /** What distinguishes one Cloud API provider from another. */
 interface CloudApiProviderConfig {
@@ -211,13 +234,15 @@ export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider 
 		displayName: config.displayName,
 		description: config.description,
 		credentialType: config.credentialType,
-		fields: [phoneNumberField],
+		fields: [recipientField],
 		can: { sources: ['binary', 'url', 'mediaId'], replyContext: true, callbackData: true, urlUpload: true, uploadPacing: true },
 
 		target(ctx: IExecuteFunctions, context: RequestContext): ProviderTarget {
-			const field = phoneNumberField.displayName;
+			const field = recipientField.displayName;
 			const typed = requireText(context, field, ctx.getNodeParameter('recipient', context.itemIndex, ''), { required: true });
-			const recipient = normalisePhoneNumber(context, field, typed);
+			const bsuid = looksLikeBsuid(typed);
+			const recipient = bsuid ? requireBsuid(context, field, typed) : normalisePhoneNumber(context, field, typed);
+			const addressee: Addressee = bsuid ? { recipient } : { to: recipient };
 
 			return {
 				recipient,
@@ -236,7 +261,7 @@ export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider 
 					const body = (await callProvider(ctx, wire, context, {
 						method: 'POST',
 						path: '/messages',
-						json: buildVideoMessage(recipient, video, message),
+						json: buildVideoMessage(addressee, video, message),
 						createsMessage: true,
 					})) as Partial<CloudApiMessageResponse>;
 					const messageId = Array.isArray(body.messages) ? body.messages[0]?.id : undefined;

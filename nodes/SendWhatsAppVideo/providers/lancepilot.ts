@@ -4,7 +4,7 @@ import { phoneNumberField } from '../description';
 import { appendVideoPart } from '../media';
 import type { ProviderErrorText, ProviderWire, RequestContext } from '../transport';
 import { callProvider, credentialBaseUrl } from '../transport';
-import { normalisePhoneNumber, requireText, requireUuid } from '../validation';
+import { invalidField, looksLikeBsuid, normalisePhoneNumber, quote, requireText, requireUuid } from '../validation';
 import type { MessageOptions, ProviderTarget, SendOutcome, VideoProvider, VideoSource } from './types';
 
 /** `POST .../messages/video` with a JSON body (video by URL). */
@@ -180,6 +180,14 @@ export const lancepilot: VideoProvider = {
 			const typed = requireText(context, phoneNumberField.displayName, ctx.getNodeParameter('recipient', itemIndex, ''), {
 				required: true,
 			});
+			if (looksLikeBsuid(typed)) {
+				throw invalidField(
+					context,
+					phoneNumberField.displayName,
+					`${quote(typed)} is a business-scoped user ID (BSUID), which Lancepilot cannot send to`,
+					'Lancepilot sends to phone numbers or contact IDs: enter the phone number, or set Find Contact By to Contact ID.',
+				);
+			}
 			recipient = normalisePhoneNumber(context, phoneNumberField.displayName, typed);
 			contactPath = `contacts/number/${lancepilotNumberPathSegment(recipient)}`;
 		}
