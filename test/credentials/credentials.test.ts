@@ -1,5 +1,6 @@
 import { Dialog360Api } from '../../credentials/Dialog360Api.credentials';
 import { LancepilotApi } from '../../credentials/LancepilotApi.credentials';
+import { WhatsAppCloudApi } from '../../credentials/WhatsAppCloudApi.credentials';
 import { EMULATOR_DEFAULTS } from '../emulator/server';
 import { runCredentialTest } from '../harness/credentialTest';
 import { useEmulator } from '../harness/setup';
@@ -86,5 +87,59 @@ describe('360dialog API credential', () => {
 		const outcome = await runCredentialTest(type, { apiKey: EMULATOR_DEFAULTS.dialog360ApiKey, baseUrl: `${emulator().origin}/nothing-here` });
 		expect(outcome.statusCode).toBe(404);
 		expect(outcome.verdict).toEqual({ status: 'Error', message: expect.stringContaining('Nothing answers at this Base URL') });
+	});
+});
+
+describe('Meta WhatsApp Cloud API credential', () => {
+	const type = new WhatsAppCloudApi();
+	const valid = () => ({
+		accessToken: EMULATOR_DEFAULTS.metaAccessToken,
+		phoneNumberId: EMULATOR_DEFAULTS.metaPhoneNumberId,
+		businessAccountId: EMULATOR_DEFAULTS.metaBusinessAccountId,
+		appSecret: '',
+		graphApiVersion: EMULATOR_DEFAULTS.metaGraphApiVersion,
+		baseUrl: emulator().metaBaseUrl,
+	});
+
+	test('keeps the names saved credentials and workflows depend on', () => {
+		expect(type.name).toBe('whatsAppCloudApi');
+		expect(type.properties.map((property) => property.name)).toEqual([
+			'accessToken',
+			'phoneNumberId',
+			'businessAccountId',
+			'appSecret',
+			'graphApiVersion',
+			'baseUrl',
+		]);
+		const secrets = type.properties.filter((property) => property.typeOptions?.password).map((property) => property.name);
+		expect(secrets).toEqual(['accessToken', 'appSecret']);
+		expect(type.properties.find((property) => property.name === 'baseUrl')?.default).toBe('https://graph.facebook.com');
+		expect(type.properties.find((property) => property.name === 'graphApiVersion')?.default).toMatch(/^v\d+\.0$/);
+	});
+
+	test('"Test" passes with a valid token: GET {baseUrl}/{version}/{phoneNumberId} with a Bearer header', async () => {
+		const outcome = await runCredentialTest(type, valid());
+		expect(outcome.statusCode).toBe(200);
+		expect(outcome.verdict.status).toBe('OK');
+		expect(JSON.parse(outcome.body)).toMatchObject({ id: EMULATOR_DEFAULTS.metaPhoneNumberId });
+		expect(emulator().requests).toHaveLength(1);
+		expect(emulator().requests[0]).toMatchObject({
+			method: 'GET',
+			path: `/${EMULATOR_DEFAULTS.metaGraphApiVersion}/${EMULATOR_DEFAULTS.metaPhoneNumberId}`,
+		});
+		expect(emulator().requests[0].headers.authorization).toBe(`Bearer ${EMULATOR_DEFAULTS.metaAccessToken}`);
+	});
+
+	test('"Test" fails with a wrong token (401, code 190) and says what to do', async () => {
+		const outcome = await runCredentialTest(type, { ...valid(), accessToken: 'expired-token' });
+		expect(outcome.statusCode).toBe(401);
+		expect(JSON.parse(outcome.body)).toMatchObject({ error: { code: 190 } });
+		expect(outcome.verdict).toEqual({ status: 'Error', message: expect.stringContaining('did not accept this access token') });
+	});
+
+	test('"Test" with a Phone Number ID Meta does not know says which field to fix (400)', async () => {
+		const outcome = await runCredentialTest(type, { ...valid(), phoneNumberId: '999999999999999' });
+		expect(outcome.statusCode).toBe(400);
+		expect(outcome.verdict).toEqual({ status: 'Error', message: expect.stringContaining('Phone Number ID') });
 	});
 });

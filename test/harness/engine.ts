@@ -23,6 +23,7 @@ import { createDeferredPromise, createRunExecutionData, NodeConnectionTypes, Wor
 
 import { Dialog360Api } from '../../credentials/Dialog360Api.credentials';
 import { LancepilotApi } from '../../credentials/LancepilotApi.credentials';
+import { WhatsAppCloudApi } from '../../credentials/WhatsAppCloudApi.credentials';
 import { SendWhatsAppVideo } from '../../nodes/SendWhatsAppVideo/SendWhatsAppVideo.node';
 import { TestCredentialsHelper } from './credentials';
 
@@ -177,7 +178,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
 	const runId = `run-${++runCounter}`;
 	pendingInputs.set(runId, options.items);
 
-	const credentialTypes = options.credentialTypes ?? [new LancepilotApi(), new Dialog360Api()];
+	const credentialTypes = options.credentialTypes ?? [new LancepilotApi(), new Dialog360Api(), new WhatsAppCloudApi()];
 	const credentialsHelper = new TestCredentialsHelper(
 		Object.fromEntries(credentialTypes.map((type) => [type.name, type])),
 		options.credentials ?? {},

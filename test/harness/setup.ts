@@ -15,10 +15,10 @@ export function fixture(name: string): Buffer {
 	return readFileSync(join(FIXTURES_DIR, name));
 }
 
-/** Credentials of both providers pointing at the emulator, with the keys it accepts. */
+/** Credentials of every provider pointing at the emulator, with the keys it accepts. */
 export function emulatorCredentials(
 	emulator: Emulator,
-	overrides: { apiToken?: string; apiKey?: string } = {},
+	overrides: { apiToken?: string; apiKey?: string; accessToken?: string; phoneNumberId?: string } = {},
 ): Record<string, ICredentialDataDecryptedObject> {
 	return {
 		lancepilotApi: {
@@ -28,6 +28,14 @@ export function emulatorCredentials(
 		dialog360Api: {
 			apiKey: overrides.apiKey ?? EMULATOR_DEFAULTS.dialog360ApiKey,
 			baseUrl: emulator.dialog360BaseUrl,
+		},
+		whatsAppCloudApi: {
+			accessToken: overrides.accessToken ?? EMULATOR_DEFAULTS.metaAccessToken,
+			phoneNumberId: overrides.phoneNumberId ?? EMULATOR_DEFAULTS.metaPhoneNumberId,
+			businessAccountId: EMULATOR_DEFAULTS.metaBusinessAccountId,
+			appSecret: '',
+			graphApiVersion: EMULATOR_DEFAULTS.metaGraphApiVersion,
+			baseUrl: emulator.metaBaseUrl,
 		},
 	};
 }
@@ -82,7 +90,7 @@ export function sha256(bytes: Buffer): string {
 export async function providerFailure(
 	emulator: Emulator,
 	parameters: INodeParameters,
-	overrides: { apiToken?: string; apiKey?: string } = {},
+	overrides: Parameters<typeof emulatorCredentials>[1] = {},
 ): Promise<{ name: string; message: string; description?: string; httpCode?: string }> {
 	const result = await runWorkflow({ parameters, items: [{ json: {} }], credentials: emulatorCredentials(emulator, overrides) });
 	expect(result.items).toEqual([]);

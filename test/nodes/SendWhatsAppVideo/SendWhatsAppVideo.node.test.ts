@@ -23,7 +23,7 @@ describe('Send WhatsApp Video node', () => {
 	test('keeps the public contract: type name, version, credentials and parameter names', () => {
 		const { description } = new SendWhatsAppVideo();
 		expect(description).toMatchObject({ name: 'sendWhatsAppVideo', displayName: 'Send WhatsApp Video', version: 1, usableAsTool: true });
-		expect(description.credentials?.map((credential) => credential.name)).toEqual(['lancepilotApi', 'dialog360Api']);
+		expect(description.credentials?.map((credential) => credential.name)).toEqual(['lancepilotApi', 'dialog360Api', 'whatsAppCloudApi']);
 		const names = new Set(description.properties.map((property) => property.name));
 		for (const name of ['provider', 'workspaceId', 'contactBy', 'recipient', 'contactId', 'source', 'binaryPropertyName', 'videoUrl', 'mediaId', 'caption', 'options']) {
 			expect(names).toContain(name);

@@ -9,7 +9,7 @@ import { D, emulatorCredentials, providerFailure, useEmulator } from '../../harn
 const emulator = useEmulator();
 const byUrl = { source: 'url', videoUrl: 'https://cdn.example.com/promo.mp4' };
 
-describe.each(['dialog360'])('%s', (provider) => {
+describe.each(['dialog360', 'whatsappCloud'])('%s', (provider) => {
 	test.each([D.contactBsuid, D.contactParentBsuid])('sends to the BSUID %s as "recipient", with no "to"', async (bsuid) => {
 		const result = await runWorkflow({ parameters: { provider, recipient: ` ${bsuid} `, ...byUrl }, items: [{}], credentials: emulatorCredentials(emulator()) });
 		expect(result.error).toBeUndefined();
