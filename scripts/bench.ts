@@ -270,7 +270,7 @@ async function inspection(): Promise<void> {
 	let inspector: { inspectVideo: (bytes: Uint8Array) => unknown };
 	try {
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		inspector = require(join(ROOT, 'dist/nodes/SendWhatsAppVideo/inspector.js'));
+		inspector = require(join(ROOT, 'dist/nodes/SendWhatsAppVideo/mp4/inspect.js'));
 	} catch {
 		rows.push({ measure: '5. inspection cost', ours: 'n/a', baseline: 'n/a', ratio: 'inspector not built', target: '—', met: true });
 		return;
@@ -286,7 +286,7 @@ async function inspection(): Promise<void> {
 	const smallCost = perCall(inspector.inspectVideo, smallFile, 2000);
 	const bigCost = perCall(inspector.inspectVideo, bigFile, 2000);
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const { parseWithMp4Box } = require('../test/nodes/SendWhatsAppVideo/inspector-helpers') as typeof import('../test/nodes/SendWhatsAppVideo/inspector-helpers');
+	const { parseWithMp4Box } = require('../test/nodes/SendWhatsAppVideo/mp4/helpers') as typeof import('../test/nodes/SendWhatsAppVideo/mp4/helpers');
 	const mp4boxCost = perCall(parseWithMp4Box, bigFile, 20);
 	rows.push({
 		measure: '5. inspecting a 16 MB MP4 vs a 100 KB one',

@@ -1,9 +1,9 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { moveMoovToFront } from './faststart';
-import type { VideoInspection } from './inspector';
-import { InvalidVideoError, inspectVideo } from './inspector';
 import type { VideoFile } from './media';
+import { moveMoovToFront } from './mp4/faststart';
+import type { VideoInspection } from './mp4/inspect';
+import { InvalidVideoError, inspectVideo } from './mp4/inspect';
 import type { FieldContext } from './validation';
 import { invalidField } from './validation';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { INodeParameters } from 'n8n-workflow';
 
 import { BINARY_MODES, runWorkflow } from '../../harness/engine';
-import { moveMoovToFront } from '../../../nodes/SendWhatsAppVideo/faststart';
+import { moveMoovToFront } from '../../../nodes/SendWhatsAppVideo/mp4/faststart';
 import { D, emulatorCredentials, fixture, FIXTURES_DIR, sha256, useEmulator, videoItem } from '../../harness/setup';
 
 const emulator = useEmulator();

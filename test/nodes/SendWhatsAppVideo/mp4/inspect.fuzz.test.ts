@@ -1,6 +1,6 @@
 // Property-based fuzzing of the MP4/3GP inspector: whatever the bytes, inspectVideo and sampleTable
 // return or throw InvalidVideoError, quickly, and what they return is sane. Fixed seed, so a run is
-// reproducible; for a longer hunt: FUZZ_SEED=<n> FUZZ_SCALE=<factor> npx jest inspector.fuzz
+// reproducible; for a longer hunt: FUZZ_SEED=<n> FUZZ_SCALE=<factor> npx jest inspect.fuzz
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { gunzipSync } from 'zlib';
@@ -12,8 +12,8 @@ import {
 	inspectVideo,
 	sampleTable,
 	type VideoInspection,
-} from '../../../nodes/SendWhatsAppVideo/inspector';
-import { CORPUS_DIR, ascii, box, concat, fixture, fullBox, listBoxes, readU32, u16, u32, writeU32 } from './inspector-helpers';
+} from '../../../../nodes/SendWhatsAppVideo/mp4/inspect';
+import { CORPUS_DIR, ascii, box, concat, fixture, fullBox, listBoxes, readU32, u16, u32, writeU32 } from './helpers';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240101);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);

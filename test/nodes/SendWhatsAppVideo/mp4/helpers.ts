@@ -1,4 +1,4 @@
-// Shared by inspector.test.ts and inspector.fuzz.test.ts: reading fixtures, building boxes, listing a
+// Shared by inspect.test.ts and inspect.fuzz.test.ts: reading fixtures, building boxes, listing a
 // file's boxes (independently of the inspector, so mutations can aim at real box headers), and
 // running the independent parser mp4box.
 import { readFileSync } from 'fs';
@@ -11,8 +11,8 @@ import type * as MP4BoxModule from 'mp4box/dist/mp4box.all.cjs';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const MP4Box = require('mp4box') as typeof MP4BoxModule;
 
-export const VIDEOS_DIR = join(__dirname, '../../fixtures/videos');
-export const CORPUS_DIR = join(__dirname, '../../fixtures/fuzz-corpus');
+export const VIDEOS_DIR = join(__dirname, '../../../fixtures/videos');
+export const CORPUS_DIR = join(__dirname, '../../../fixtures/fuzz-corpus');
 
 export function fixture(name: string): Uint8Array {
 	return new Uint8Array(readFileSync(join(VIDEOS_DIR, name)));

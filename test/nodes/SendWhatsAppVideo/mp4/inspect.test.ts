@@ -6,7 +6,7 @@ import {
 	inspectVideo,
 	sampleTable,
 	type VideoInspection,
-} from '../../../nodes/SendWhatsAppVideo/inspector';
+} from '../../../../nodes/SendWhatsAppVideo/mp4/inspect';
 import {
 	VIDEOS_DIR,
 	ascii,
@@ -22,7 +22,7 @@ import {
 	u32,
 	u64,
 	writeU32,
-} from './inspector-helpers';
+} from './helpers';
 
 interface ProbedStream {
 	codec_type: string;

@@ -1,4 +1,4 @@
-import { InvalidVideoError } from './inspector';
+import { InvalidVideoError } from './inspect';
 
 /**
  * Rewrites an MP4/3GP whose `moov` box comes after the media data so that `moov` comes first

@@ -2,9 +2,9 @@
  * The faststart rewrite keeps every media sample byte for byte: proved with the inspector's sample
  * tables (absolute offset and size of each sample of each track) before and after.
  */
-import { moveMoovToFront } from '../../../nodes/SendWhatsAppVideo/faststart';
-import { inspectVideo, sampleTable } from '../../../nodes/SendWhatsAppVideo/inspector';
-import { fixture } from '../../harness/setup';
+import { moveMoovToFront } from '../../../../nodes/SendWhatsAppVideo/mp4/faststart';
+import { inspectVideo, sampleTable } from '../../../../nodes/SendWhatsAppVideo/mp4/inspect';
+import { fixture } from '../../../harness/setup';
 
 function samples(bytes: Buffer): Buffer[][] {
 	const tracks = inspectVideo(bytes).video.length + inspectVideo(bytes).audio.length;

@@ -1,5 +1,5 @@
-import { sniffContainer } from '../../../nodes/SendWhatsAppVideo/media';
-import { fixture } from '../../harness/setup';
+import { sniffContainer } from '../../../../nodes/SendWhatsAppVideo/media';
+import { fixture } from '../../../harness/setup';
 
 describe('the container is decided from the bytes, not the name or the upstream MIME type', () => {
 	test.each([
