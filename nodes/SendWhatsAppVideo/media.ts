@@ -1,12 +1,12 @@
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
+import type { VideoContainer } from './mp4/container';
+import { sniffContainer } from './mp4/container';
 import type { FieldContext } from './validation';
 import { invalidField, quote } from './validation';
 
 /** WhatsApp's limit for a video message (both providers document 16 MB = 16384 KB). */
 export const VIDEO_MAX_BYTES = 16 * 1024 * 1024;
-
-export type VideoContainer = 'mp4' | '3gp';
 
 export const CONTAINER_MIME_TYPES: Record<VideoContainer, 'video/mp4' | 'video/3gpp'> = {
 	mp4: 'video/mp4',
@@ -19,62 +19,6 @@ export interface VideoFile {
 	fileName: string;
 	mimeType: 'video/mp4' | 'video/3gpp';
 	container: VideoContainer;
-}
-
-const MP4_BRANDS = new Set([
-	'isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'iso7', 'iso8', 'iso9',
-	'mp41', 'mp42', 'mp71', 'avc1', 'M4V ', 'M4VH', 'M4VP', 'dash', 'mmp4', 'msnv', 'ndas', 'XAVC', 'f4v ',
-]);
-const AUDIO_ONLY_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B ']);
-
-/** Magic numbers of files people commonly feed into a video node by mistake. */
-const KNOWN_SIGNATURES: Array<{ name: string; matches: (bytes: Buffer) => boolean }> = [
-	{ name: 'a PNG image', matches: (b) => b.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex')) },
-	{ name: 'a JPEG image', matches: (b) => b.subarray(0, 3).equals(Buffer.from('ffd8ff', 'hex')) },
-	{ name: 'a GIF image', matches: (b) => b.subarray(0, 4).toString('latin1') === 'GIF8' },
-	{ name: 'a WebM/Matroska video', matches: (b) => b.subarray(0, 4).equals(Buffer.from('1a45dfa3', 'hex')) },
-	{ name: 'an AVI video', matches: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'AVI ' },
-	{ name: 'a PDF document', matches: (b) => b.subarray(0, 5).toString('latin1') === '%PDF-' },
-	{ name: 'a ZIP archive', matches: (b) => b.subarray(0, 4).equals(Buffer.from('504b0304', 'hex')) },
-	{ name: 'an MPEG transport stream', matches: (b) => b[0] === 0x47 && b.length > 188 && b[188] === 0x47 },
-	{ name: 'an HTML page (often an error or login page saved instead of the video)', matches: (b) => /^\s*</.test(b.subarray(0, 64).toString('latin1')) },
-];
-
-export type SniffResult =
-	| { container: VideoContainer; brand: string }
-	| { problem: string };
-
-/**
- * Decides from the bytes, not the upstream MIME type or file name, whether this is an MP4 or 3GP:
- * upstream nodes often say `application/octet-stream`, and a renamed PNG still says `.mp4`.
- */
-export function sniffContainer(bytes: Buffer): SniffResult {
-	if (bytes.length < 12) return { problem: `the file is only ${bytes.length} bytes long` };
-	if (bytes.subarray(4, 8).toString('latin1') !== 'ftyp') {
-		const known = KNOWN_SIGNATURES.find((signature) => signature.matches(bytes));
-		return {
-			problem: known
-				? `the file is ${known.name}, not an MP4 or 3GP video`
-				: 'the file does not start with an MP4/3GP "ftyp" header',
-		};
-	}
-	const boxSize = Math.min(bytes.readUInt32BE(0), bytes.length);
-	const major = bytes.subarray(8, 12).toString('latin1');
-	const compatible: string[] = [];
-	for (let offset = 16; offset + 4 <= boxSize; offset += 4) {
-		compatible.push(bytes.subarray(offset, offset + 4).toString('latin1'));
-	}
-	if (/^3g[^2]/.test(major)) return { container: '3gp', brand: major };
-	if (AUDIO_ONLY_BRANDS.has(major)) {
-		return { problem: `the file is an audio-only MPEG-4 file (brand "${major.trim()}")` };
-	}
-	if (MP4_BRANDS.has(major) || compatible.some((brand) => MP4_BRANDS.has(brand))) {
-		return { container: 'mp4', brand: major };
-	}
-	if (major === 'qt  ') {
-		return { problem: 'the file is a QuickTime .mov video, not MP4' };
-	}
-	return { problem: `the file's brand "${major}" is neither MP4 nor 3GP` };
 }
 
 const CONVERT_HINT =

@@ -1,9 +1,10 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { VideoFile } from './media';
+import { InvalidVideoError } from './mp4/boxes';
 import { moveMoovToFront } from './mp4/faststart';
 import type { VideoInspection } from './mp4/inspect';
-import { InvalidVideoError, inspectVideo } from './mp4/inspect';
+import { inspectVideo } from './mp4/inspect';
 import type { FieldContext } from './validation';
 import { invalidField } from './validation';
 

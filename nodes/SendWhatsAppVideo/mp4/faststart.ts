@@ -1,4 +1,4 @@
-import { InvalidVideoError } from './inspect';
+import { InvalidVideoError } from './boxes';
 
 /**
  * Rewrites an MP4/3GP whose `moov` box comes after the media data so that `moov` comes first
@@ -76,14 +76,6 @@ function rebuild(bytes: Buffer, box: TopLevelBox, shift: (offset: number) => num
 	const children = boxesIn(bytes, box.start + headerSize, box.end).map((child) => rebuild(bytes, child, shift, limit));
 	const size = 8 + children.reduce((sum, child) => sum + child.length, 0);
 	return Buffer.concat([boxHeader(box.type, size), ...children]);
-}
-
-/** True when the file's `moov` already comes before its first `mdat` (or it has no `mdat`). */
-export function isFaststart(bytes: Buffer): boolean {
-	const boxes = boxesIn(bytes, 0, bytes.length);
-	const moov = boxes.findIndex((box) => box.type === 'moov');
-	const mdat = boxes.findIndex((box) => box.type === 'mdat');
-	return moov !== -1 && (mdat === -1 || moov < mdat);
 }
 
 /**

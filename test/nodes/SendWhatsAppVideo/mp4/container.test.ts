@@ -1,5 +1,7 @@
-import { sniffContainer } from '../../../../nodes/SendWhatsAppVideo/media';
+import { sniffContainer } from '../../../../nodes/SendWhatsAppVideo/mp4/container';
+import { inspectVideo } from '../../../../nodes/SendWhatsAppVideo/mp4/inspect';
 import { fixture } from '../../../harness/setup';
+import { ascii, box, concat, u32 } from './helpers';
 
 describe('the container is decided from the bytes, not the name or the upstream MIME type', () => {
 	test.each([
@@ -46,5 +48,44 @@ describe('the container is decided from the bytes, not the name or the upstream 
 	test('a box size larger than the file does not read past the buffer', () => {
 		const bytes = Buffer.from('7fffffff667479706d703432', 'hex');
 		expect(sniffContainer(bytes)).toEqual({ container: 'mp4', brand: 'mp42' });
+	});
+});
+
+describe('one sniffer: the check before sending and the inspection agree', () => {
+	test.each([
+		['a PNG image', fixture('not-a-video.png')],
+		['an HTML or XML page', Buffer.from('  <!DOCTYPE html><html><body>Please log in</body></html>', 'latin1')],
+		['an AVI video', Buffer.from('RIFF\0\0\0\0AVI LIST\0\0\0\0', 'latin1')],
+		['a RIFF (WAV/WebP) file', Buffer.from('RIFF\0\0\0\0WAVEfmt \0\0\0\0', 'latin1')],
+		['an MP3 file with ID3 tags', Buffer.from('ID3\x03\0\0\0\0\0\0\0\0\0\0\0\0', 'latin1')],
+		['an Ogg file', Buffer.from('OggS\0\x02\0\0\0\0\0\0\0\0\0\0', 'latin1')],
+	])('both name %s', (name, bytes) => {
+		const result = sniffContainer(bytes);
+		expect('problem' in result && result.problem).toContain(`the file is ${name}`);
+		expect(() => inspectVideo(bytes)).toThrow(`the file is ${name}`);
+	});
+
+	const movie = (major: string, ...compatible: string[]): Uint8Array =>
+		concat(box('ftyp', ascii(major), u32(0), ...compatible.map(ascii)), box('moov'));
+
+	test.each([
+		['isom', []],
+		['mp42', ['isom']],
+		['3gp4', ['3gp4', 'isom']],
+		['3gg6', []],
+		['qt  ', ['qt  ', 'isom']],
+		['M4V ', ['M4V ']],
+		['abcd', ['mp41']],
+	])('an ftyp of brand %j with compatible brands %j is the same container to both', (major, compatible) => {
+		const bytes = movie(major, ...compatible);
+		const sniffed = sniffContainer(bytes);
+		expect(sniffed).toHaveProperty('container');
+		expect(inspectVideo(bytes).container).toBe('container' in sniffed && sniffed.container);
+	});
+
+	test('a QuickTime brand without an MP4 one is refused by both', () => {
+		const bytes = movie('qt  ', 'qt  ');
+		expect(sniffContainer(bytes)).toEqual({ problem: 'the file is a QuickTime .mov video, not MP4' });
+		expect(() => inspectVideo(bytes)).toThrow(/QuickTime \.mov file/);
 	});
 });

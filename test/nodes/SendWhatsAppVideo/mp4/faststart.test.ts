@@ -1,10 +1,11 @@
 /**
- * The faststart rewrite keeps every media sample byte for byte: proved with the inspector's sample
- * tables (absolute offset and size of each sample of each track) before and after.
+ * The faststart rewrite keeps every media sample byte for byte: proved with the sample tables
+ * (absolute offset and size of each sample of each track) before and after.
  */
 import { moveMoovToFront } from '../../../../nodes/SendWhatsAppVideo/mp4/faststart';
-import { inspectVideo, sampleTable } from '../../../../nodes/SendWhatsAppVideo/mp4/inspect';
+import { inspectVideo } from '../../../../nodes/SendWhatsAppVideo/mp4/inspect';
 import { fixture } from '../../../harness/setup';
+import { sampleTable } from './sample-tables';
 
 function samples(bytes: Buffer): Buffer[][] {
 	const tracks = inspectVideo(bytes).video.length + inspectVideo(bytes).audio.length;

@@ -7,13 +7,10 @@ import { gunzipSync } from 'zlib';
 
 import fc from 'fast-check';
 
-import {
-	InvalidVideoError,
-	inspectVideo,
-	sampleTable,
-	type VideoInspection,
-} from '../../../../nodes/SendWhatsAppVideo/mp4/inspect';
+import { InvalidVideoError } from '../../../../nodes/SendWhatsAppVideo/mp4/boxes';
+import { inspectVideo, type VideoInspection } from '../../../../nodes/SendWhatsAppVideo/mp4/inspect';
 import { CORPUS_DIR, ascii, box, concat, fixture, fullBox, listBoxes, readU32, u16, u32, writeU32 } from './helpers';
+import { sampleTable } from './sample-tables';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240101);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);

@@ -1,12 +1,8 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 
-import {
-	InvalidVideoError,
-	inspectVideo,
-	sampleTable,
-	type VideoInspection,
-} from '../../../../nodes/SendWhatsAppVideo/mp4/inspect';
+import { InvalidVideoError } from '../../../../nodes/SendWhatsAppVideo/mp4/boxes';
+import { inspectVideo, type VideoInspection } from '../../../../nodes/SendWhatsAppVideo/mp4/inspect';
 import {
 	VIDEOS_DIR,
 	ascii,
@@ -23,6 +19,7 @@ import {
 	u64,
 	writeU32,
 } from './helpers';
+import { sampleTable } from './sample-tables';
 
 interface ProbedStream {
 	codec_type: string;
