@@ -70,7 +70,7 @@ export interface BinaryVideoRef {
 	binary: IBinaryData;
 }
 
-const BINARY_FIELD = 'Input Binary Field';
+export const BINARY_FIELD = 'Input Binary Field';
 
 /**
  * Finds the video's binary property and checks its size from n8n's metadata, without reading the

@@ -35,7 +35,6 @@ export interface VideoFindings extends IDataObject {
 	warnings: string[];
 }
 
-const FIELD = 'Input Binary Field';
 
 export const REENCODE_FOR_WHATSAPP =
 	'ffmpeg -i input.mp4 -c:v libx264 -profile:v main -bf 0 -pix_fmt yuv420p -c:a aac -movflags +faststart output.mp4';
@@ -112,6 +111,8 @@ function findingsOf(inspection: VideoInspection, size: number, warnings: string[
  */
 export function preflightVideo(
 	context: FieldContext,
+	/** The field the video came from, named in every refusal. */
+	field: string,
 	file: VideoFile,
 	mode: VideoCheckMode,
 	fixFaststart: boolean,
@@ -123,13 +124,13 @@ export function preflightVideo(
 	} catch (error) {
 		// The inspector throws only InvalidVideoError; anything else would be its bug, reported alike.
 		const reason = error instanceof InvalidVideoError ? error.message : `not readable (${String(error)})`;
-		throw invalidField(context, FIELD, `the file is ${reason}`, `It is damaged or not a real MP4/3GP; re-encode it: \`${REENCODE_FOR_WHATSAPP}\`.`);
+		throw invalidField(context, field, `the file is ${reason}`, `It is damaged or not a real MP4/3GP; re-encode it: \`${REENCODE_FOR_WHATSAPP}\`.`);
 	}
 	const refused = mode === 'strict' ? [...refusals(inspection), ...playsBadly(inspection)] : refusals(inspection);
 	if (refused.length > 0) {
 		throw invalidField(
 			context,
-			FIELD,
+			field,
 			refused.map((finding) => finding.problem).join('; '),
 			refused.map((finding) => finding.fix).join(' '),
 		);

@@ -8,10 +8,12 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { checkVideoLink, downloadVideo } from './download';
 import type { VideoFile } from './media';
-import { loadBinaryVideo, videoFromBytes } from './media';
+import { BINARY_FIELD, loadBinaryVideo, videoFromBytes } from './media';
 import type { PlannedItem, PreparedVideo, RunSettings } from './plan';
 import { preflightVideo } from './preflight';
 import type { SendOutcome } from './providers/types';
+
+const VIDEO_URL_FIELD = 'Video URL';
 
 export async function sendPlanned(ctx: IExecuteFunctions, settings: RunSettings, planned: PlannedItem): Promise<SendOutcome> {
 	const { source, context } = planned;
@@ -22,12 +24,13 @@ export async function sendPlanned(ctx: IExecuteFunctions, settings: RunSettings,
 		if (source.checkLink) await checkVideoLink(ctx, context, source.url, context.retry.timeoutMs);
 		return await planned.target.send({ kind: 'url', url: source.url }, planned.message);
 	}
+	const field = source.kind === 'url' ? VIDEO_URL_FIELD : BINARY_FIELD;
 	const prepareFile = async () => {
 		const file =
 			source.kind === 'url'
-				? videoFromBytes(context, 'Video URL', await downloadVideo(ctx, context, source.url, context.retry.timeoutMs), fileNameFromUrl(source.url))
+				? videoFromBytes(context, field, await downloadVideo(ctx, context, source.url, context.retry.timeoutMs), fileNameFromUrl(source.url))
 				: await loadBinaryVideo(ctx, context, source.ref, source.fileName);
-		return preflightVideo(context, file, source.check.mode, source.check.fixFaststart);
+		return preflightVideo(context, field, file, source.check.mode, source.check.fixFaststart);
 	};
 	if (source.kind === 'url') {
 		const checked = await prepareFile();

@@ -76,6 +76,22 @@ describe('360dialog "Download and Upload"', () => {
 		expect(emulator().requests).toEqual([]);
 	});
 
+	test.each([
+		['a video WhatsApp cannot play', '/files/hevc.mp4', {}],
+		['B-frames under a strict Video Check', '/files/high-bframes.mp4', { videoCheck: 'strict' }],
+	])('names "Video URL", the field the video came from, when it refuses %s', async (_name, path, options) => {
+		const result = await send(upload(path, options));
+		expect(result.items[0].json.error).toMatch(/^Invalid "Video URL" in item 0: /);
+		expect(emulator().requests).toEqual([]);
+	});
+
+	test('Video Check "off" sends a downloaded video without looking inside it', async () => {
+		const result = await send(upload('/files/high-bframes.mp4', { videoCheck: 'off' }));
+		expect(result.items[0].json).toMatchObject({ status: 'accepted' });
+		expect(result.items[0].json.video).toBeUndefined();
+		expect(emulator().uploads()[0].multipart?.[1]).toMatchObject({ sha256: sha256(fixture('high-bframes.mp4')) });
+	});
+
 	test('stops reading an oversized download at the limit instead of buffering all of it', async () => {
 		await send(upload('/huge-chunked'));
 		const [request] = host.requests;
