@@ -20,7 +20,9 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { EMULATOR_DEFAULTS as D, startEmulator, type Emulator, type RecordedRequest } from '../test/emulator/server';
+import type { MediaHost } from '../test/harness/mediaServer';
 import { Checks } from './lib/checks';
+import { loadInstallWorkflow, scanRuntimeImports } from './lib/imports';
 import {
 	buildAndPack,
 	ensureN8n,
@@ -41,17 +43,26 @@ import {
 	buildWorkflows,
 	credentialsFile,
 	BAD_FIRST_RECIPIENTS,
+	BINARY_OPTION_NODES,
+	CONCURRENCY,
+	CONCURRENT_ITEMS,
+	LINK_CHECK_ITEMS,
 	MIXED_RECIPIENTS,
 	RECIPIENTS,
+	SEND,
+	UPLOAD_ITEMS,
 	VIDEO_URL,
+	VIDEOS,
 	type Workflow,
 	type Workflows,
 } from './lib/workflows';
 
-const FIXTURE = join(ROOT, 'test', 'fixtures', 'videos', 'baseline-aac-faststart.mp4');
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'videos');
+const FIXTURE = join(FIXTURES, VIDEOS.faststart);
 const fixtureBytes = readFileSync(FIXTURE);
-const fixtureSha = createHash('sha256').update(fixtureBytes).digest('hex');
-const SEND = 'Send WhatsApp Video';
+const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+const fixtureSha = sha256(fixtureBytes);
+const video = (name: string): Buffer => readFileSync(join(FIXTURES, name));
 
 interface OutputItem {
 	json: Record<string, unknown>;
@@ -152,18 +163,46 @@ function scanLint(checks: Checks, pkg: PackedPackage, timings: Timing[]): void {
 	checks.ok('the scanner rule set reports nothing on the source and on the packed tarball', result.status === 0, report);
 }
 
-async function execute(
-	install: N8nInstall,
-	env: NodeJS.ProcessEnv,
-	emulator: Emulator,
-	workflow: Workflow,
-	timings: Timing[],
-): Promise<{ result: CliResult; run?: Record<string, unknown>; output?: OutputItem[] }> {
-	emulator.reset();
-	const result = await runN8n(install, env, ['execute', `--id=${workflow.id}`, '--rawOutput']);
-	timings.push({ label: `n8n ${install.version} execute "${workflow.name}"`, ms: result.ms });
+/**
+ * Every runtime import from n8n-workflow in the packed JS must exist in this install's own
+ * n8n-workflow: the package runs against whichever one the user's n8n ships.
+ */
+async function checkRuntimeImports(checks: Checks, pkg: PackedPackage, install: N8nInstall, timings: Timing[]): Promise<void> {
+	const started = Date.now();
+	const scan = scanRuntimeImports(pkg.dir);
+	const names = [...new Set(scan.imports.map((i) => i.name))].sort();
+	let loaded;
+	try {
+		loaded = await loadInstallWorkflow(install, names);
+	} catch (error) {
+		checks.section(`[n8n ${install.version}] runtime imports from n8n-workflow`);
+		checks.ok("loads the install's own n8n-workflow", false, (error as Error).message);
+		return;
+	}
+	timings.push({ label: `n8n ${install.version} runtime import check`, ms: Date.now() - started });
+	checks.section(`[n8n ${install.version}] runtime imports from n8n-workflow ${loaded.version} (${loaded.path})`);
+	checks.ok(`the scan found the package's imports (${names.join(', ')}) in ${scan.files.length} JS files`, names.length > 0 && loaded.exportCount > 0, scan);
+	checks.equal('every use of n8n-workflow in the JS is one the scan can read name by name', scan.unreadable, []);
+	const missing = scan.imports.filter((i) => loaded.missing.includes(i.name)).map((i) => `${i.name} (used in ${i.file})`);
+	checks.equal(`every name the package takes from n8n-workflow exists in n8n ${install.version}'s n8n-workflow ${loaded.version}`, missing, []);
+}
+
+interface Execution {
+	result: CliResult;
+	run?: Record<string, unknown>;
+	output?: OutputItem[];
+	/** The output of any node of the workflow, by name. */
+	of(nodeName: string): OutputItem[];
+}
+
+async function execute(ctx: Context, workflow: Workflow, prepare?: () => void): Promise<Execution> {
+	ctx.emulator.reset();
+	ctx.media.requests.length = 0;
+	prepare?.();
+	const result = await runN8n(ctx.install, ctx.env, ['execute', `--id=${workflow.id}`, '--rawOutput']);
+	ctx.timings.push({ label: `n8n ${ctx.install.version} execute "${workflow.name}"`, ms: result.ms });
 	const run = parseRun(result.stdout);
-	return { result, run, output: nodeOutput(run, SEND) };
+	return { result, run, output: nodeOutput(run, SEND), of: (nodeName) => nodeOutput(run, nodeName) ?? [] };
 }
 
 function expectSuccess(checks: Checks, what: { result: CliResult; run?: Record<string, unknown> }): boolean {
@@ -177,7 +216,7 @@ function expectSuccess(checks: Checks, what: { result: CliResult; run?: Record<s
 
 async function checkLancepilotBinary(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
 	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
-	const what = await execute(ctx.install, ctx.env, ctx.emulator, wf, ctx.timings);
+	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const requests = ctx.emulator.requests;
 	checks.equal('the emulator got exactly one request', requests.length, 1);
@@ -216,7 +255,7 @@ async function checkLancepilotBinary(checks: Checks, ctx: Context, wf: Workflow)
 
 async function checkDialog360Binary(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
 	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
-	const what = await execute(ctx.install, ctx.env, ctx.emulator, wf, ctx.timings);
+	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const requests = ctx.emulator.requests;
 	checks.equal('the emulator got POST /media, then POST /messages', requests.map((r) => `${r.provider} ${r.method} ${r.path} ${r.status}`), [
@@ -259,7 +298,7 @@ async function checkDialog360Binary(checks: Checks, ctx: Context, wf: Workflow):
 
 async function checkLancepilotUrlList(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
 	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
-	const what = await execute(ctx.install, ctx.env, ctx.emulator, wf, ctx.timings);
+	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const requests = ctx.emulator.requests;
 	// The node may send several items at once, so the emulator's order is not the items' order.
@@ -276,7 +315,7 @@ async function checkLancepilotUrlList(checks: Checks, ctx: Context, wf: Workflow
 
 async function checkDialog360ContinueOnFail(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
 	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
-	const what = await execute(ctx.install, ctx.env, ctx.emulator, wf, ctx.timings);
+	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const good = MIXED_RECIPIENTS.filter((r) => r.digits !== null);
 	const requests = ctx.emulator.requests;
@@ -302,7 +341,7 @@ async function checkDialog360ContinueOnFail(checks: Checks, ctx: Context, wf: Wo
 
 async function checkRetryOnFail(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
 	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
-	const what = await execute(ctx.install, ctx.env, ctx.emulator, wf, ctx.timings);
+	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const good = BAD_FIRST_RECIPIENTS.filter((r) => r.digits !== null);
 	const sentTo = ctx.emulator.messagesCreated().map((r) => (r.json as { to: string }).to);
@@ -314,7 +353,7 @@ async function checkRetryOnFail(checks: Checks, ctx: Context, wf: Workflow): Pro
 
 async function checkWrongToken(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
 	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
-	const what = await execute(ctx.install, ctx.env, ctx.emulator, wf, ctx.timings);
+	const what = await execute(ctx, wf);
 	checks.ok('n8n execute fails (exit code not 0)', what.result.code !== 0 && !what.result.timedOut, describeResult(what.result));
 	const text = `${what.result.stdout}\n${what.result.stderr}`;
 	checks.ok("n8n reports the node's message", text.includes('Lancepilot rejected the API token (401 Unauthenticated.)'), describeResult(what.result));
@@ -326,14 +365,262 @@ async function checkWrongToken(checks: Checks, ctx: Context, wf: Workflow): Prom
 	]);
 }
 
+/** Top-level boxes of an MP4: type, offset and size (32-bit, 64-bit `largesize`, or 0 = to the end). */
+function topLevelBoxes(bytes: Buffer): Array<{ type: string; offset: number; size: number }> {
+	const boxes: Array<{ type: string; offset: number; size: number }> = [];
+	let offset = 0;
+	while (offset + 8 <= bytes.length) {
+		let size = bytes.readUInt32BE(offset);
+		const type = bytes.toString('latin1', offset + 4, offset + 8);
+		if (size === 1) size = Number(bytes.readBigUInt64BE(offset + 8));
+		else if (size === 0) size = bytes.length - offset;
+		if (size < 8 || offset + size > bytes.length) break;
+		boxes.push({ type, offset, size });
+		offset += size;
+	}
+	return boxes;
+}
+
+function box(bytes: Buffer, type: string): Buffer | undefined {
+	const found = topLevelBoxes(bytes).find((b) => b.type === type);
+	return found && bytes.subarray(found.offset, found.offset + found.size);
+}
+
+/**
+ * The bytes that reached the provider are the moov-at-end fixture made faststart: moov now before
+ * mdat, the same size, and the media data (every sample) byte for byte the original's.
+ */
+function checkFaststarted(checks: Checks, label: string, uploaded: Buffer | undefined): void {
+	const original = video(VIDEOS.moovAtEnd);
+	const order = (bytes: Buffer): string[] => topLevelBoxes(bytes).map((b) => b.type).filter((t) => t === 'moov' || t === 'mdat');
+	checks.equal(`${label}: the fixture has moov after mdat`, order(original), ['mdat', 'moov']);
+	if (!uploaded) {
+		checks.ok(`${label}: the provider stored the uploaded bytes`, false);
+		return;
+	}
+	checks.equal(`${label}: the uploaded file has moov before mdat`, order(uploaded), ['moov', 'mdat']);
+	checks.equal(`${label}: the uploaded file is as long as the original (${original.length} bytes), every top-level box too`, [uploaded.length, sorted(topLevelBoxes(uploaded).map((b) => [b.type, b.size]))], [original.length, sorted(topLevelBoxes(original).map((b) => [b.type, b.size]))]);
+	checks.equal(`${label}: the media data (mdat) is byte for byte the original's`, sha256(box(uploaded, 'mdat') ?? ''), sha256(box(original, 'mdat') ?? 'missing'));
+	checks.ok(`${label}: the file itself changed (it is not the original sent as is)`, sha256(uploaded) !== sha256(original));
+}
+
+/** Most requests the emulator was handling at the same moment. */
+function peakInFlight(requests: RecordedRequest[]): number {
+	const events = requests.flatMap((r) => [
+		{ at: r.startedAt, delta: 1 },
+		{ at: r.finishedAt, delta: -1 },
+	]);
+	events.sort((a, b) => a.at - b.at || a.delta - b.delta);
+	let now = 0;
+	let peak = 0;
+	for (const event of events) {
+		now += event.delta;
+		peak = Math.max(peak, now);
+	}
+	return peak;
+}
+
+function filePart(request: RecordedRequest | undefined): { filename?: string; contentType?: string; size: number; sha256: string } | undefined {
+	const part = request?.multipart?.find((p) => p.name === 'file');
+	return part && { filename: part.filename, contentType: part.contentType, size: part.size, sha256: part.sha256 };
+}
+
+async function checkUrlUpload(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
+	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	const what = await execute(ctx, wf);
+	expectSuccess(checks, what);
+	const main = UPLOAD_ITEMS[0].file;
+	checks.equal(
+		'the node downloaded each video from the media host, following the redirects',
+		sorted(ctx.media.requests.map((r) => `${r.method} ${r.path}`)),
+		sorted([`GET /redirect/2/${main}`, `GET /redirect/1/${main}`, `GET /files/${main}`, `GET /files/${VIDEOS.moovAtEnd}`]),
+	);
+	const requests = ctx.emulator.requests;
+	checks.equal(
+		'the emulator got an upload and a message per item, all answered 200',
+		sorted(requests.map((r) => `${r.method} ${r.path} ${r.status}`)),
+		sorted(UPLOAD_ITEMS.flatMap(() => ['POST /media 200', 'POST /messages 200'])),
+	);
+	const out = what.output ?? [];
+	checks.equal('n8n output: two items, each paired with its input item', out.map((i) => i.pairedItem), [{ item: 0 }, { item: 1 }]);
+	const stored = ctx.emulator.storedMedia();
+	UPLOAD_ITEMS.forEach((item, index) => {
+		const message = ctx.emulator.messagesCreated().find((r) => (r.json as { to?: string }).to === item.digits);
+		const mediaId = (message?.json as { video?: { id?: string } } | undefined)?.video?.id;
+		const upload = ctx.emulator.uploads().find((r) => (r.responseBody as { id?: string }).id === mediaId);
+		const bytes = stored.find((m) => m.id === mediaId)?.data;
+		checks.equal(`item ${index}: message JSON sends the uploaded media id with the caption`, message?.json, {
+			messaging_product: 'whatsapp',
+			recipient_type: 'individual',
+			to: item.digits,
+			type: 'video',
+			video: { id: mediaId, caption: `Downloaded for ${item.name}` },
+		});
+		checks.ok(`item ${index}: the media id is one the emulator issued for an upload`, typeof mediaId === 'string' && upload !== undefined, { mediaId, message: message?.json });
+		const expectedSha = item.file === VIDEOS.moovAtEnd ? sha256(bytes ?? '') : sha256(video(item.file));
+		checks.equal(`item ${index}: the upload's file part is the downloaded ${item.file} (name from the URL, video/mp4)`, filePart(upload), {
+			filename: item.file,
+			contentType: 'video/mp4',
+			size: video(item.file).length,
+			sha256: expectedSha,
+		});
+		if (item.file === VIDEOS.moovAtEnd) checkFaststarted(checks, `item ${index} (Fix Faststart, on by default, after download)`, bytes);
+		const json = out[index]?.json ?? {};
+		checks.equal(`item ${index}: n8n output json: recipient, status, mediaId`, [json.recipient, json.status, json.mediaId], [item.digits, 'accepted', mediaId]);
+		const found = (json.video ?? {}) as Record<string, unknown>;
+		checks.equal(
+			`item ${index}: n8n output json.video reports what the check found in the download`,
+			[found.codec, found.faststart, found.faststartFixed, found.warnings],
+			['H.264', true, item.file === VIDEOS.moovAtEnd, []],
+		);
+	});
+}
+
+async function checkLinkCheck(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
+	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	const what = await execute(ctx, wf);
+	expectSuccess(checks, what);
+	const [plain, noHead, page] = LINK_CHECK_ITEMS;
+	checks.equal(
+		'the node asked the video host first: HEAD, a one-byte GET where HEAD is refused; it downloaded nothing',
+		sorted(ctx.media.requests.map((r) => [r.method, r.path, r.range ?? null])),
+		sorted([
+			['HEAD', plain.path, null],
+			['HEAD', noHead.path, null],
+			['GET', noHead.path, 'bytes=0-0'],
+			['HEAD', page.path, null],
+		]),
+	);
+	const good = [plain, noHead];
+	checks.equal(
+		'the two video links were sent as links (JSON with the URL), the web page was not sent',
+		sorted(ctx.emulator.requests.map((r) => ({ request: `${r.method} ${r.path} ${r.status}`, json: r.json }))),
+		sorted(good.map((r) => ({ request: `POST ${lancepilotPath(r.digits)} 201`, json: { file: `${ctx.media.origin}${r.path}` } }))),
+	);
+	const out = what.output ?? [];
+	checks.equal('n8n output: three items, each paired with its input item', out.map((i) => i.pairedItem), [{ item: 0 }, { item: 1 }, { item: 2 }]);
+	checks.equal('items 0 and 1 created', out.slice(0, 2).map((i) => [i.json.recipient, i.json.status]), good.map((r) => [r.digits, 'created']));
+	const error = String(out[2]?.json.error ?? '');
+	checks.ok('item 2 is an error naming the field, the item and the web page', /Video URL/.test(error) && /item 2/.test(error) && /web page \(text\/html\)/.test(error), out[2]?.json);
+}
+
+async function checkBinaryOptions(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
+	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	const what = await execute(ctx, wf);
+	expectSuccess(checks, what);
+	const bFrames = video(VIDEOS.bFrames);
+
+	const strict = what.of(BINARY_OPTION_NODES.strict);
+	checks.equal(`${BINARY_OPTION_NODES.strict}: one item, paired`, strict.map((i) => i.pairedItem), [{ item: 0 }]);
+	checks.equal(
+		`${BINARY_OPTION_NODES.strict}: ${VIDEOS.bFrames} is refused, the error names the field and the item`,
+		strict[0]?.json.error,
+		'Invalid "Input Binary Field" in item 0: the video is H.264 High profile with B-frames, which many Android phones do not play',
+	);
+	checks.ok(`${BINARY_OPTION_NODES.strict}: the description gives the fix (-bf 0)`, /-bf 0/.test(String(strict[0]?.json.description ?? '')), strict[0]?.json);
+	checks.equal(
+		`${BINARY_OPTION_NODES.strict}: it sent nothing (the emulator got only the other two branches' requests, none to its recipient)`,
+		[ctx.emulator.requests.length, ctx.emulator.requests.filter((r) => JSON.stringify(r.json ?? '').includes('4915123456789')).length],
+		[3, 0],
+	);
+
+	const off = what.of(BINARY_OPTION_NODES.off);
+	const lancepilot = ctx.emulator.requests.filter((r) => r.provider === 'lancepilot');
+	checks.equal(`${BINARY_OPTION_NODES.off}: one POST to the recipient's path, answered 201`, lancepilot.map((r) => `${r.method} ${r.path} ${r.status}`), [
+		`POST ${lancepilotPath('14155550123')} 201`,
+	]);
+	checks.equal(`${BINARY_OPTION_NODES.off}: the file part is ${VIDEOS.bFrames} as it is, named by the File Name option`, filePart(lancepilot[0]), {
+		filename: 'promo.mp4',
+		contentType: 'video/mp4',
+		size: bFrames.length,
+		sha256: sha256(bFrames),
+	});
+	checks.equal(
+		`${BINARY_OPTION_NODES.off}: n8n output: created, no video findings (nothing looked at)`,
+		off.map((i) => [i.pairedItem, i.json.status, 'video' in i.json]),
+		[[{ item: 0 }, 'created', false]],
+	);
+
+	const fixed = what.of(BINARY_OPTION_NODES.faststart);
+	const dialog360 = ctx.emulator.requests.filter((r) => r.provider === 'dialog360');
+	checks.equal(`${BINARY_OPTION_NODES.faststart}: 360dialog got one upload, then one message (and nothing else)`, dialog360.map((r) => `${r.method} ${r.path} ${r.status}`), [
+		'POST /media 200',
+		'POST /messages 200',
+	]);
+	const [upload, message] = dialog360;
+	const mediaId = (upload?.responseBody as { id?: string } | undefined)?.id;
+	const bytes = ctx.emulator.storedMedia().find((m) => m.id === mediaId)?.data;
+	checks.equal(`${BINARY_OPTION_NODES.faststart}: the file part carries the rewritten bytes under the file's own name`, filePart(upload), {
+		filename: VIDEOS.moovAtEnd,
+		contentType: 'video/mp4',
+		size: video(VIDEOS.moovAtEnd).length,
+		sha256: sha256(bytes ?? ''),
+	});
+	checkFaststarted(checks, BINARY_OPTION_NODES.faststart, bytes);
+	checks.equal(`${BINARY_OPTION_NODES.faststart}: the message sends that media id`, message?.json, {
+		messaging_product: 'whatsapp',
+		recipient_type: 'individual',
+		to: '46701234567',
+		type: 'video',
+		video: { id: mediaId, caption: 'Plays while it loads' },
+	});
+	const found = (fixed[0]?.json.video ?? {}) as Record<string, unknown>;
+	checks.equal(
+		`${BINARY_OPTION_NODES.faststart}: n8n output: accepted, json.video says the moov box was moved`,
+		[fixed[0]?.json.status, fixed[0]?.json.mediaId, found.faststart, found.faststartFixed, found.warnings],
+		['accepted', mediaId, true, true, []],
+	);
+}
+
+const CONCURRENCY_LATENCY_MS = 400;
+
+async function checkConcurrency(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
+	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	// Each answer takes 400 ms, so the items overlap at the emulator exactly as far as the node lets them.
+	const what = await execute(ctx, wf, () => ctx.emulator.setLatency(CONCURRENCY_LATENCY_MS));
+	expectSuccess(checks, what);
+	const requests = ctx.emulator.requests;
+	checks.equal(
+		'one message per item, each replying to its own message with its own callback data',
+		sorted(requests.map((r) => ({ request: `${r.method} ${r.path} ${r.status}`, json: r.json }))),
+		sorted(
+			CONCURRENT_ITEMS.map((r) => ({
+				request: 'POST /messages 200',
+				json: {
+					messaging_product: 'whatsapp',
+					recipient_type: 'individual',
+					to: r.digits,
+					type: 'video',
+					video: { link: VIDEO_URL, caption: `For ${r.name}` },
+					context: { message_id: r.replyTo },
+					biz_opaque_callback_data: r.order,
+				},
+			})),
+		),
+	);
+	checks.equal(`at most ${CONCURRENCY} messages in flight at once, and that many were (Concurrency ${CONCURRENCY})`, peakInFlight(requests), CONCURRENCY);
+	const out = what.output ?? [];
+	checks.equal('n8n output: six items paired in input order', out.map((i) => i.pairedItem), CONCURRENT_ITEMS.map((_, item) => ({ item })));
+	checks.equal('n8n output: recipients and status, in the order of the input items', out.map((i) => [i.json.recipient, i.json.status]), CONCURRENT_ITEMS.map((r) => [r.digits, 'accepted']));
+}
+
 interface Context {
 	install: N8nInstall;
 	env: NodeJS.ProcessEnv;
 	emulator: Emulator;
+	media: MediaHost;
 	timings: Timing[];
 }
 
-async function runAgainst(checks: Checks, which: Which, pkg: PackedPackage, workDir: string, emulator: Emulator, timings: Timing[]): Promise<N8nInstall | undefined> {
+async function runAgainst(
+	checks: Checks,
+	which: Which,
+	pkg: PackedPackage,
+	workDir: string,
+	emulator: Emulator,
+	media: MediaHost,
+	timings: Timing[],
+): Promise<N8nInstall | undefined> {
 	const installStarted = Date.now();
 	let install: N8nInstall;
 	try {
@@ -345,13 +632,14 @@ async function runAgainst(checks: Checks, which: Which, pkg: PackedPackage, work
 	}
 	timings.push({ label: `n8n ${install.version} ${install.installedNowSeconds !== undefined ? 'install' : 'from cache'}`, ms: Date.now() - installStarted });
 	log(`n8n ${install.version} on node ${install.nodeVersion} from ${install.dir}`);
+	await checkRuntimeImports(checks, pkg, install, timings);
 
 	const userFolder = makeUserFolder(workDir, pkg, which);
 	const env = await n8nEnv(install, userFolder);
 	// Read/Write Files from Disk may only read inside N8N_RESTRICT_FILE_ACCESS_TO (<user folder>/files).
-	const video = join(userFolder, 'files', 'baseline-aac-faststart.mp4');
-	copyFileSync(FIXTURE, video);
-	const workflows: Workflows = buildWorkflows(video);
+	const filesDir = join(userFolder, 'files');
+	for (const name of Object.values(VIDEOS)) copyFileSync(join(FIXTURES, name), join(filesDir, name));
+	const workflows: Workflows = buildWorkflows(filesDir, media.origin);
 	const credentialsPath = join(workDir, `credentials-${which}.json`);
 	const workflowsPath = join(workDir, `workflows-${which}.json`);
 	writeJson(credentialsPath, credentialsFile(emulator.lancepilotBaseUrl, emulator.dialog360BaseUrl));
@@ -366,13 +654,17 @@ async function runAgainst(checks: Checks, which: Which, pkg: PackedPackage, work
 	checks.ok(`n8n import:workflow (${Object.keys(workflows).length} workflows)`, wfs.code === 0, describeResult(wfs));
 	if (creds.code !== 0 || wfs.code !== 0) return install;
 
-	const ctx: Context = { install, env, emulator, timings };
+	const ctx: Context = { install, env, emulator, media, timings };
 	await checkLancepilotBinary(checks, ctx, workflows.lancepilotBinary);
 	await checkDialog360Binary(checks, ctx, workflows.dialog360Binary);
 	await checkLancepilotUrlList(checks, ctx, workflows.lancepilotUrlList);
 	await checkDialog360ContinueOnFail(checks, ctx, workflows.dialog360UrlContinueOnFail);
 	await checkWrongToken(checks, ctx, workflows.lancepilotWrongToken);
 	await checkRetryOnFail(checks, ctx, workflows.dialog360RetryOnFail);
+	await checkUrlUpload(checks, ctx, workflows.dialog360UrlUpload);
+	await checkLinkCheck(checks, ctx, workflows.linkCheck);
+	await checkBinaryOptions(checks, ctx, workflows.binaryOptions);
+	await checkConcurrency(checks, ctx, workflows.dialog360Concurrency);
 	return install;
 }
 
@@ -384,6 +676,11 @@ async function main(): Promise<number> {
 	const timings: Timing[] = [];
 	const workDir = makeWorkDir('wa-video-e2e-');
 	const emulator = await startEmulator({ host: '127.0.0.1' });
+	// The video host for the URL workflows, in this process like the emulator. Its module loads the
+	// in-process test harness, which would otherwise make a user folder of its own in the temp dir.
+	process.env.N8N_USER_FOLDER ??= join(workDir, 'harness');
+	const { startMediaHost } = await import('../test/harness/mediaServer');
+	const media = await startMediaHost();
 	const tested: string[] = [];
 	try {
 		const packStarted = Date.now();
@@ -392,11 +689,12 @@ async function main(): Promise<number> {
 		checkPackage(checks, pkg);
 		scanLint(checks, pkg, timings);
 		for (const which of targets) {
-			const install = await runAgainst(checks, which, pkg, workDir, emulator, timings);
+			const install = await runAgainst(checks, which, pkg, workDir, emulator, media, timings);
 			if (install) tested.push(`n8n ${install.version} on Node ${install.nodeVersion}`);
 		}
 	} finally {
 		await emulator.close();
+		await media.close();
 		// A failed run keeps its user folders (n8n's database and logs) for a look afterwards.
 		if (process.env.E2E_KEEP === '1' || checks.failures.length > 0) log(`kept ${workDir}`);
 		else removeDir(workDir);

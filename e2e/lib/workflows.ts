@@ -55,6 +55,7 @@ function nodeId(): string {
 }
 
 const TRIGGER = 'When clicking Execute workflow';
+export const SEND = 'Send WhatsApp Video';
 
 /** Manual Trigger -> ...middle -> Send WhatsApp Video, connected in a line. */
 function chain(id: string, name: string, middle: WorkflowNode[], send: WorkflowNode): Workflow {
@@ -71,10 +72,33 @@ function chain(id: string, name: string, middle: WorkflowNode[], send: WorkflowN
 	return { id, name, nodes, connections, active: false, settings: { executionOrder: 'v1' }, pinData: {} };
 }
 
-function readFile(path: string): WorkflowNode {
+/**
+ * Manual Trigger -> each branch in a line (the branches start side by side at the trigger). Where a
+ * branch names a node already placed (by name), it continues from there instead of adding it again.
+ */
+function graph(id: string, name: string, branches: WorkflowNode[][]): Workflow {
+	const trigger: WorkflowNode = { id: nodeId(), name: TRIGGER, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+	const byName = new Map<string, WorkflowNode>([[trigger.name, trigger]]);
+	const connections: Workflow['connections'] = {};
+	branches.forEach((branch, row) => {
+		let previous = trigger;
+		branch.forEach((node, column) => {
+			if (!byName.has(node.name)) {
+				node.position = [(column + 1) * 220, row * 200];
+				byName.set(node.name, node);
+			}
+			const targets = (connections[previous.name] ??= { main: [[]] }).main[0];
+			if (!targets.some((t) => t.node === node.name)) targets.push({ node: node.name, type: 'main', index: 0 });
+			previous = byName.get(node.name) as WorkflowNode;
+		});
+	});
+	return { id, name, nodes: [...byName.values()], connections, active: false, settings: { executionOrder: 'v1' }, pinData: {} };
+}
+
+function readFile(path: string, name = 'Read Video File'): WorkflowNode {
 	return {
 		id: nodeId(),
-		name: 'Read Video File',
+		name,
 		type: 'n8n-nodes-base.readWriteFile',
 		typeVersion: 1,
 		position: [0, 0],
@@ -93,7 +117,7 @@ function send(
 ): WorkflowNode {
 	return {
 		id: nodeId(),
-		name: 'Send WhatsApp Video',
+		name: SEND,
 		type: NODE_TYPE,
 		typeVersion: 1,
 		position: [0, 0],
@@ -130,6 +154,52 @@ function recipientsCode(list: Array<{ name: string; phone: string }>): string {
 	return ['// One item per recipient.', 'return [', ...items, '];'].join('\n');
 }
 
+/** A Code node's `return [...]` of these JSON objects, one item each. */
+function itemsCode(comment: string, list: Array<Record<string, unknown>>): string {
+	return [`// ${comment}`, 'return [', ...list.map((json) => `  { json: ${JSON.stringify(json)} },`), '];'].join('\n');
+}
+
+/** The files the workflows read from disk or fetch from the media host (test/fixtures/videos). */
+export const VIDEOS = {
+	faststart: 'baseline-aac-faststart.mp4',
+	main: 'main-no-bframes.mp4',
+	bFrames: 'high-bframes.mp4',
+	moovAtEnd: 'moov-at-end.mp4',
+} as const;
+
+/**
+ * Download and Upload: the first video comes through two redirects, the second has its moov box
+ * at the end (the node moves it to the front before uploading).
+ */
+export const UPLOAD_ITEMS = [
+	{ name: 'Ada', phone: '+49 151 23456789', digits: '4915123456789', path: `/redirect/2/${VIDEOS.main}`, file: VIDEOS.main },
+	{ name: 'Grace', phone: '+1 (415) 555-0123', digits: '14155550123', path: `/files/${VIDEOS.moovAtEnd}`, file: VIDEOS.moovAtEnd },
+];
+
+/** Check Link Before Sending: a plain video link, a server that refuses HEAD, and a web page. */
+export const LINK_CHECK_ITEMS = [
+	{ name: 'Ada', phone: '+49 151 23456789', digits: '4915123456789', path: `/files/${VIDEOS.faststart}` },
+	{ name: 'Grace', phone: '+1 (415) 555-0123', digits: '14155550123', path: `/no-head/${VIDEOS.main}` },
+	{ name: 'Linus', phone: '0046 70 123 45 67', digits: '46701234567', path: '/page' },
+];
+
+/** Concurrency 3 over six recipients, each replying to its own message with its own callback data. */
+export const CONCURRENCY = 3;
+export const CONCURRENT_ITEMS = Array.from({ length: 6 }, (_, i) => ({
+	name: `Customer ${i + 1}`,
+	phone: `+49 151 0000 00${String(i + 1).padStart(2, '0')}`,
+	digits: `49151000000${String(i + 1).padStart(2, '0')}`,
+	replyTo: `wamid.E2E-REPLY-${i + 1}`,
+	order: `order-${1000 + i + 1}`,
+}));
+
+/** The node names of the binary options workflow. */
+export const BINARY_OPTION_NODES = {
+	strict: 'Send (Video Check strict)',
+	off: 'Send (Video Check off, File Name)',
+	faststart: 'Send (Fix Faststart)',
+} as const;
+
 export interface Workflows {
 	lancepilotBinary: Workflow;
 	dialog360Binary: Workflow;
@@ -137,10 +207,19 @@ export interface Workflows {
 	dialog360UrlContinueOnFail: Workflow;
 	lancepilotWrongToken: Workflow;
 	dialog360RetryOnFail: Workflow;
+	dialog360UrlUpload: Workflow;
+	linkCheck: Workflow;
+	binaryOptions: Workflow;
+	dialog360Concurrency: Workflow;
 }
 
-export function buildWorkflows(videoPath: string): Workflows {
+/**
+ * @param filesDir the folder Read/Write Files from Disk may read (holds the VIDEOS)
+ * @param mediaOrigin the media host the URL workflows fetch from, e.g. http://127.0.0.1:PORT
+ */
+export function buildWorkflows(filesDir: string, mediaOrigin: string): Workflows {
 	uuidCounter = 0;
+	const videoPath = `${filesDir}/${VIDEOS.faststart}`;
 	return {
 		lancepilotBinary: chain(
 			'e2eLpBinary00001',
@@ -234,6 +313,108 @@ export function buildWorkflows(videoPath: string): Workflows {
 				dialog360,
 				// n8n runs a node again when its first output item is an error: three tries here.
 				{ onError: 'continueRegularOutput', retryOnFail: true, maxTries: 3, waitBetweenTries: 100 },
+			),
+		),
+		dialog360UrlUpload: chain(
+			'e2eD360Upload001',
+			'E2E 360dialog URL, Download and Upload',
+			[
+				code(
+					'Video Links',
+					itemsCode(
+						'One item per recipient, each with the link to its video.',
+						UPLOAD_ITEMS.map((r) => ({ name: r.name, phone: r.phone, url: `${mediaOrigin}${r.path}` })),
+					),
+				),
+			],
+			send(
+				{
+					provider: 'dialog360',
+					recipient: '={{ $json.phone }}',
+					source: 'url',
+					videoUrl: '={{ $json.url }}',
+					caption: '=Downloaded for {{ $json.name }}',
+					options: { urlDelivery: 'upload' },
+				},
+				dialog360,
+			),
+		),
+		linkCheck: chain(
+			'e2eLpLinkCheck01',
+			'E2E Lancepilot URL, Check Link Before Sending',
+			[
+				code(
+					'Video Links',
+					itemsCode(
+						'One item per recipient; the last link is a web page, not a video.',
+						LINK_CHECK_ITEMS.map((r) => ({ name: r.name, phone: r.phone, url: `${mediaOrigin}${r.path}` })),
+					),
+				),
+			],
+			send(
+				{
+					provider: 'lancepilot',
+					workspaceId: D.workspaceId,
+					contactBy: 'number',
+					recipient: '={{ $json.phone }}',
+					source: 'url',
+					videoUrl: '={{ $json.url }}',
+					caption: '',
+					options: { checkLink: true },
+				},
+				lancepilot,
+				{ onError: 'continueRegularOutput' },
+			),
+		),
+		binaryOptions: graph('e2eBinaryOpts001', 'E2E binary options: Video Check strict and off, File Name, Fix Faststart', [
+			[
+				readFile(`${filesDir}/${VIDEOS.bFrames}`, 'Read B-frames Video'),
+				send(
+					{ provider: 'dialog360', recipient: '+49 151 23456789', source: 'binary', binaryPropertyName: 'data', caption: '', options: { videoCheck: 'strict' } },
+					dialog360,
+					{ name: BINARY_OPTION_NODES.strict, onError: 'continueRegularOutput' },
+				),
+			],
+			[
+				readFile(`${filesDir}/${VIDEOS.bFrames}`, 'Read B-frames Video'),
+				send(
+					{
+						provider: 'lancepilot',
+						workspaceId: D.workspaceId,
+						contactBy: 'number',
+						recipient: '+1 (415) 555-0123',
+						source: 'binary',
+						binaryPropertyName: 'data',
+						caption: 'Sent without looking inside',
+						options: { videoCheck: 'off', fileName: 'promo.mp4' },
+					},
+					lancepilot,
+					{ name: BINARY_OPTION_NODES.off },
+				),
+			],
+			[
+				readFile(`${filesDir}/${VIDEOS.moovAtEnd}`, 'Read moov-at-end Video'),
+				send(
+					{ provider: 'dialog360', recipient: '0046 70 123 45 67', source: 'binary', binaryPropertyName: 'data', caption: 'Plays while it loads' },
+					dialog360,
+					{ name: BINARY_OPTION_NODES.faststart },
+				),
+			],
+		]),
+		dialog360Concurrency: chain(
+			'e2eD360Concur001',
+			'E2E 360dialog Concurrency 3, reply context and callback data',
+			[code('Replies', itemsCode('One reply per customer message.', CONCURRENT_ITEMS.map((r) => ({ name: r.name, phone: r.phone, replyTo: r.replyTo, order: r.order }))))],
+			send(
+				{
+					provider: 'dialog360',
+					recipient: '={{ $json.phone }}',
+					source: 'url',
+					videoUrl: VIDEO_URL,
+					caption: '=For {{ $json.name }}',
+					options: { concurrency: CONCURRENCY, replyToMessageId: '={{ $json.replyTo }}', callbackData: '={{ $json.order }}' },
+				},
+				dialog360,
 			),
 		),
 	};
