@@ -5,7 +5,7 @@ import type { FieldContext } from './validation';
 import { invalidField, requireVideoUrl } from './validation';
 
 /** WhatsApp's own fetcher gives up on long redirect chains; so do we, a little later. */
-export const MAX_REDIRECTS = 5;
+const MAX_REDIRECTS = 5;
 
 const FIELD = 'Video URL';
 

@@ -8,7 +8,7 @@ import { invalidField, quote } from './validation';
 /** WhatsApp's limit for a video message (both providers document 16 MB = 16384 KB). */
 export const VIDEO_MAX_BYTES = 16 * 1024 * 1024;
 
-export const CONTAINER_MIME_TYPES: Record<VideoContainer, 'video/mp4' | 'video/3gpp'> = {
+const CONTAINER_MIME_TYPES: Record<VideoContainer, 'video/mp4' | 'video/3gpp'> = {
 	mp4: 'video/mp4',
 	'3gp': 'video/3gpp',
 };

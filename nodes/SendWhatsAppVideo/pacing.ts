@@ -3,7 +3,7 @@ import { sleep } from 'n8n-workflow';
 const WINDOW_MS = 1000;
 
 /** Marks a paced request as answered (or failed), which starts the end of its turn in the window. */
-export interface PacedRequest {
+interface PacedRequest {
 	done(): void;
 }
 
@@ -16,7 +16,7 @@ export interface PacedRequest {
  * still in flight always counts. That bound holds whatever the network does, at the cost of
  * treating each request as arriving as late as it possibly could.
  */
-export class RateLimiter {
+class RateLimiter {
 	private readonly inFlight = new Set<object>();
 
 	private readonly answeredAt: number[] = [];

@@ -36,7 +36,7 @@ export interface VideoFindings extends IDataObject {
 }
 
 
-export const REENCODE_FOR_WHATSAPP =
+const REENCODE_FOR_WHATSAPP =
 	'ffmpeg -i input.mp4 -c:v libx264 -profile:v main -bf 0 -pix_fmt yuv420p -c:a aac -movflags +faststart output.mp4';
 
 /** One problem with the command that fixes it; refusals and warnings share the wording. */

@@ -82,7 +82,7 @@ function networkCode(error: unknown): string | undefined {
 }
 
 /** Replaces every occurrence of the secret inside strings of a JSON-like value. */
-export function redact<T>(value: T, secret: string): T {
+function redact<T>(value: T, secret: string): T {
 	if (!secret) return value;
 	if (typeof value === 'string') return value.split(secret).join('[redacted]') as T;
 	if (Array.isArray(value)) return value.map((entry: unknown) => redact(entry, secret)) as T;
@@ -137,7 +137,7 @@ export interface RequestContext extends FieldContext {
 }
 
 /** Longest wait a Retry-After header can impose; beyond it the item fails rather than stalls. */
-export const RETRY_AFTER_CAP_MS = 60_000;
+const RETRY_AFTER_CAP_MS = 60_000;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 10_000;
 

@@ -198,7 +198,7 @@ export function requireVideoUrl(context: FieldContext, field: string, input: str
 }
 
 /** WhatsApp counts characters, not UTF-16 code units: an emoji is one character. */
-export function characterCount(text: string): number {
+function characterCount(text: string): number {
 	return Array.from(text).length;
 }
 

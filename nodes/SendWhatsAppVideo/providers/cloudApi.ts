@@ -97,7 +97,7 @@ function plainErrorText(statusCode: number, body: unknown): string {
 }
 
 /** A provider's own reading of answers that are not in Meta's shape (bad key, its own 429, …). */
-export type OwnErrorReader = (statusCode: number, text: string) => ProviderErrorText | undefined;
+type OwnErrorReader = (statusCode: number, text: string) => ProviderErrorText | undefined;
 
 function describeCloudApiError(
 	displayName: string,

@@ -8,20 +8,20 @@ import { invalidField, looksLikeBsuid, normalisePhoneNumber, quote, requireText,
 import type { MessageOptions, ProviderTarget, SendOutcome, VideoProvider, VideoSource } from './types';
 
 /** `POST .../messages/video` with a JSON body (video by URL). */
-export interface LancepilotVideoJsonBody extends IDataObject {
+interface LancepilotVideoJsonBody extends IDataObject {
 	file: string;
 	caption?: string;
 }
 
 /** 201 answer of a message send. `data` is "the created resource", undocumented beyond that. */
-export interface LancepilotCreatedResponse extends IDataObject {
+interface LancepilotCreatedResponse extends IDataObject {
 	status: number;
 	message: string;
 	data: IDataObject;
 }
 
 /** 401 / 404 / 422 answers (Laravel). */
-export interface LancepilotErrorResponse {
+interface LancepilotErrorResponse {
 	message?: string;
 	status?: number;
 	errors?: Record<string, string[]>;
@@ -31,7 +31,7 @@ export interface LancepilotErrorResponse {
  * Whether the number in the path wants a `+` is not documented; contacts are stored in E.164,
  * so send that. Kept in one place in case Lancepilot turns out to want bare digits.
  */
-export function lancepilotNumberPathSegment(digits: string): string {
+function lancepilotNumberPathSegment(digits: string): string {
 	return encodeURIComponent(`+${digits}`);
 }
 
@@ -39,7 +39,7 @@ function isErrorBody(body: unknown): body is LancepilotErrorResponse {
 	return typeof body === 'object' && body !== null && !Array.isArray(body);
 }
 
-export function describeLancepilotError(statusCode: number, body: unknown): ProviderErrorText {
+function describeLancepilotError(statusCode: number, body: unknown): ProviderErrorText {
 	const parsed: LancepilotErrorResponse = isErrorBody(body) ? body : {};
 	const providerMessage = parsed.message ?? (typeof body === 'string' && body ? body : `HTTP ${statusCode}`);
 	const fieldErrors = Object.entries(parsed.errors ?? {})
