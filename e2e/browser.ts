@@ -8,12 +8,14 @@
  * Then, in the editor:
  * - the node creator finds the node by searching "WhatsApp video";
  * - the node panel shows Workspace ID and Find Contact By only for Lancepilot, Phone Number without
- *   Workspace ID for 360dialog, and the Video Source choices (Binary File / URL / Media ID) show
- *   Input Binary Field / Video URL / Media ID;
+ *   Workspace ID for 360dialog and for Meta's WhatsApp Cloud API, and the Video Source choices
+ *   (Binary File / URL / Media ID) show Input Binary Field / Video URL / Media ID;
  * - each credential dialog shows the token or key as a password field, and saving it runs n8n's
- *   credential test: a wrong key fails with a clear message, the emulator's key succeeds;
+ *   credential test: a wrong key fails with the credential's own message, the emulator's key succeeds
+ *   (for Meta: `GET {baseUrl}/{graphApiVersion}/{phoneNumberId}` with the Bearer token);
  * - the node, run from the editor ("Execute step") against the emulator, sends one message per
- *   provider with the values typed in the panel.
+ *   provider with the values typed in the panel (Meta: by the media id of a video uploaded to the
+ *   emulator first).
  * n8n chooses the provider in the editor through the credential: the node's credentials depend on
  * Provider, so n8n shows Provider as "Connect using" in the new-credential dialog and switches it
  * when a credential of the other type is picked.
@@ -23,7 +25,7 @@
  * N8N_E2E_CACHE, E2E_KEEP=1, E2E_SKIP_BUILD=1. A failed run keeps its folder with failure.png
  * and n8n's log.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -52,8 +54,13 @@ const CHROMIUM_ARGS = [
 	'--disable-sync',
 ];
 const NODE_NAME = 'Send WhatsApp Video';
+/** The Meta provider's name in the Provider list, the new-credential dialog and the subtitle. */
+const META = 'WhatsApp Cloud API (Meta)';
 /** Parameters n8n adds to every node's Settings tab; not the node's own. */
 const SETTINGS_PARAMETERS = new Set(['alwaysOutputData', 'executeOnce', 'retryOnFail', 'onError', 'notes', 'notesInFlow', 'maxTries', 'waitBetweenTries']);
+
+/** "WhatsApp Cloud API (Meta)" as literal text in a RegExp. */
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const tid = (scope: Page | Locator, id: string): Locator => scope.locator(`[data-test-id="${id}"]`);
 
@@ -175,7 +182,8 @@ class Editor {
 			await radios.getByText(label, { exact: true }).click();
 		} else {
 			await tid(this.credentialModal, 'credential-mode-dropdown-trigger').click();
-			await this.page.locator('[role="menuitem"]:visible').filter({ hasText: new RegExp(`^\\s*${label}\\s*$`) }).first().click();
+			const exact = new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`);
+			await this.page.locator('[role="menuitem"]:visible').filter({ hasText: exact }).first().click();
 		}
 		await this.page.waitForTimeout(400);
 	}
@@ -249,6 +257,25 @@ class Editor {
 	}
 }
 
+/**
+ * Uploads a fixture video to the emulator's Meta API as a client of Meta would (multipart
+ * `POST /{version}/{phone-number-id}/media`), so the editor has a real media id to send.
+ */
+async function uploadToMeta(emulator: Emulator): Promise<string> {
+	const bytes = readFileSync(join(ROOT, 'test', 'fixtures', 'videos', 'baseline-aac-faststart.mp4'));
+	const form = new FormData();
+	form.append('messaging_product', 'whatsapp');
+	form.append('type', 'video/mp4');
+	form.append('file', new Blob([bytes], { type: 'video/mp4' }), 'welcome.mp4');
+	const response = await fetch(`${emulator.metaBaseUrl}/${D.metaGraphApiVersion}/${D.metaPhoneNumberId}/media`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${D.metaAccessToken}` },
+		body: form,
+	});
+	const body = (await response.json()) as { id?: unknown };
+	return typeof body.id === 'string' ? body.id : `(HTTP ${response.status}: ${JSON.stringify(body)})`;
+}
+
 async function waitFor(page: Page, condition: () => boolean, timeoutMs: number): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (!condition() && Date.now() < deadline) await page.waitForTimeout(250);
@@ -306,7 +333,11 @@ async function exercise(checks: Checks, editor: Editor, emulator: Emulator, serv
 	await editor.newCredential();
 	const modal = editor.credentialModal;
 	const authChoices = await editor.authChoices();
-	checks.ok('the dialog offers Lancepilot and 360dialog (n8n shows Provider here, as "Connect using")', authChoices.includes('Lancepilot') && authChoices.includes('360dialog'), authChoices);
+	checks.ok(
+		`the dialog offers Lancepilot, 360dialog and ${META} (n8n shows Provider here, as "Connect using")`,
+		authChoices.includes('Lancepilot') && authChoices.includes('360dialog') && authChoices.includes(META),
+		authChoices,
+	);
 	checks.equal('API Token is a password field', await editor.credentialField('API Token').getAttribute('type'), 'password');
 	await editor.renameCredential('Lancepilot (emulator)');
 	await editor.credentialField('Base URL').fill(emulator.lancepilotBaseUrl);
@@ -398,6 +429,80 @@ async function exercise(checks: Checks, editor: Editor, emulator: Emulator, serv
 	await outputPanel.getByText('accepted').first().waitFor({ timeout: 15_000 }).catch(() => undefined);
 	checks.ok('the output panel shows status "accepted"', (await outputPanel.innerText().catch(() => '')).includes('accepted'));
 	await editor.screenshot('node-360dialog.png', editor.ndv);
+
+	checks.section('Meta WhatsApp Cloud API credential dialog');
+	await editor.newCredential();
+	await editor.chooseAuthType(META);
+	await editor.credentialField('Access Token').waitFor();
+	checks.equal('Access Token is a password field', await editor.credentialField('Access Token').getAttribute('type'), 'password');
+	checks.equal('App Secret is a password field', await editor.credentialField('App Secret').getAttribute('type'), 'password');
+	const metaFields = (await tid(modal, 'credential-connection-parameter').allInnerTexts()).map((t) => t.split('\n')[0].trim());
+	checks.ok(
+		'the dialog shows Access Token, Phone Number ID, WhatsApp Business Account ID, App Secret, Graph API Version, Base URL',
+		['Access Token', 'Phone Number ID', 'WhatsApp Business Account ID', 'App Secret', 'Graph API Version', 'Base URL'].every((label) => metaFields.some((t) => t.startsWith(label))),
+		metaFields,
+	);
+	await editor.renameCredential('Meta (emulator)');
+	await editor.credentialField('Base URL').fill(emulator.metaBaseUrl);
+	await editor.credentialField('Graph API Version').fill(D.metaGraphApiVersion);
+	await editor.credentialField('Phone Number ID').fill(D.metaPhoneNumberId);
+	await editor.credentialField('WhatsApp Business Account ID').fill(D.metaBusinessAccountId);
+	await editor.credentialField('Access Token').fill('meta_wrong_token_typed_in_the_browser');
+	const metaTestRequest = `GET /${D.metaGraphApiVersion}/${D.metaPhoneNumberId}`;
+	checks.equal('Save with a wrong token: the test fails', await editor.saveCredential(emulator), 'failure');
+	await modal.getByText('More details').click().catch(() => undefined);
+	const failureMeta = await tid(modal, 'credential-edit-dialog').innerText();
+	checks.ok('and says why (the credential\'s 401 rule)', unauthorized(/did not accept this access token/).test(failureMeta), failureMeta.slice(0, 400));
+	checks.ok(`the emulator got ${metaTestRequest} and answered 401`, sameEach(emulator.requests.map((r) => `${r.method} ${r.path} ${r.status}`), `${metaTestRequest} 401`), emulator.requests.map((r) => `${r.method} ${r.path} ${r.status}`));
+	await editor.credentialField('Access Token').fill(D.metaAccessToken);
+	checks.equal('Save with the emulator token: "Connection tested successfully"', await editor.saveCredential(emulator), 'success');
+	const metaTests = emulator.requests.map((r) => `${r.method} ${r.path} ${r.status} ${String(r.headers.authorization)}`);
+	checks.ok('the emulator got the phone number request with the Bearer token and answered 200', sameEach(metaTests, `${metaTestRequest} 200 Bearer ${D.metaAccessToken}`), metaTests);
+	await editor.ensureCredentialOpen();
+	checks.ok('the saved credential shows "Connection tested successfully"', await tid(modal, 'credentials-config-container-test-success').isVisible());
+	checks.equal('the token field is still a password field', await editor.credentialField('Access Token').getAttribute('type'), 'password');
+	await editor.screenshot('credential-meta.png', modal);
+	await editor.closeCredentialModal();
+
+	checks.section('Meta WhatsApp Cloud API (chosen through its credential)');
+	checks.ok(`the node now runs via ${META} (subtitle)`, (await page.locator(`[data-test-id="canvas-node"][data-node-name="${NODE_NAME}"]`).innerText().catch(() => '')).includes(`via ${META}`));
+	const paramsMeta = await editor.visibleParameters();
+	checks.ok('Meta panel: Phone Number, no Workspace ID or Find Contact By', paramsMeta.includes('recipient') && !paramsMeta.includes('workspaceId') && !paramsMeta.includes('contactBy'), paramsMeta);
+	const metaSources = await editor.choose('source', 'Media ID');
+	checks.equal('Video Source offers Binary File, URL and Media ID', metaSources, ['Binary File', 'URL', 'Media ID']);
+	checks.equal('Media ID shows Media ID', await editor.visibleParameters(), ['recipient', 'source', 'mediaId', 'caption']);
+	const allCredentials = await editor.credentialOptions();
+	checks.ok(
+		'"Credential to connect with" lists all three credentials',
+		['Lancepilot (emulator)', '360dialog (emulator)', 'Meta (emulator)'].every((name) => allCredentials.some((t) => t.startsWith(name))),
+		allCredentials,
+	);
+
+	checks.section('Meta: a video uploaded to the emulator, sent by Media ID from the editor (Execute step)');
+	emulator.reset();
+	const mediaId = await uploadToMeta(emulator);
+	checks.ok('the emulator stored the upload and returned its media id', /^\d+$/.test(mediaId), mediaId);
+	await editor.fill('mediaId', mediaId);
+	await editor.fill('caption', 'Sent through Meta from the n8n editor');
+	const before = emulator.requests.length;
+	await tid(editor.ndv, 'node-execute-button').first().click();
+	await waitFor(page, () => emulator.messagesCreated('whatsappCloud').length > 0, 60_000);
+	const metaRun = emulator.requests.slice(before);
+	checks.equal('one POST …/messages reached the emulator, below the version and phone number id', metaRun.map((r) => `${r.method} ${r.path} ${r.status}`), [
+		`POST /${D.metaGraphApiVersion}/${D.metaPhoneNumberId}/messages 200`,
+	]);
+	checks.equal('with the Bearer token', metaRun[0]?.headers.authorization, `Bearer ${D.metaAccessToken}`);
+	checks.equal('with the values typed in the panel', metaRun[0]?.json, {
+		messaging_product: 'whatsapp',
+		recipient_type: 'individual',
+		to: '4915123456789',
+		type: 'video',
+		video: { id: mediaId, caption: 'Sent through Meta from the n8n editor' },
+	});
+	await outputPanel.getByText(mediaId).first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+	const metaOutput = await outputPanel.innerText().catch(() => '');
+	checks.ok('the output panel shows status "accepted" and the media id', metaOutput.includes('accepted') && metaOutput.includes(mediaId), metaOutput.slice(0, 400));
+	await editor.screenshot('node-meta.png', editor.ndv);
 
 	checks.section('Back to Lancepilot by picking its credential');
 	await editor.pickCredential('Lancepilot (emulator)');
