@@ -29,6 +29,14 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		return [];
 	}
 
+	/**
+	 * Asked by n8n-core of current n8n (not 2.8) before a node gets a credential. n8n answers false
+	 * only for a credential type with `restrictToSupportedNodes`, which neither type here has.
+	 */
+	isCredentialUsableByNode(): boolean {
+		return true;
+	}
+
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		typeName: string,

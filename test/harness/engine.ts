@@ -19,7 +19,7 @@ import type {
 	IWorkflowBase,
 	IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
-import { createDeferredPromise, createRunExecutionData, NodeConnectionTypes, Workflow } from 'n8n-workflow';
+import { createRunExecutionData, NodeConnectionTypes, Workflow } from 'n8n-workflow';
 
 import { Dialog360Api } from '../../credentials/Dialog360Api.credentials';
 import { LancepilotApi } from '../../credentials/LancepilotApi.credentials';
@@ -210,8 +210,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
 	const workflowData = { id: runId, name: runId, nodes, connections, active: false, settings: {} } as unknown as IWorkflowBase;
 
 	const hooks = new ExecutionLifecycleHooks('manual', runId, workflowData);
-	const finished = createDeferredPromise<IRun>();
-	hooks.addHandler('workflowExecuteAfter', (run) => finished.resolve(run));
+	// A plain promise: n8n-workflow's createDeferredPromise is gone from current n8n.
+	const finished = new Promise<IRun>((resolve) => hooks.addHandler('workflowExecuteAfter', (run) => resolve(run)));
 	const runData = createRunExecutionData({
 		executionData: {
 			nodeExecutionStack: [{ node: nodes[0], data: { main: [[{ json: {} }]] }, source: null }],
@@ -221,7 +221,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
 	additionalData.executionId = runId;
 	try {
 		await new WorkflowExecute(additionalData, 'manual', runData).processRunExecutionData(workflow);
-		const run = await finished.promise;
+		const run = await finished;
 		const taskData = run.data.resultData.runData['Send WhatsApp Video']?.[0];
 		return {
 			items: taskData?.data?.main?.[0] ?? [],

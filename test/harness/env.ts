@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,3 +9,14 @@ process.env.N8N_ENCRYPTION_KEY ??= 'whatsapp-video-test-encryption-key';
 process.env.N8N_DIAGNOSTICS_ENABLED = 'false';
 process.env.N8N_VERSION_NOTIFICATIONS_ENABLED = 'false';
 process.env.N8N_LOG_LEVEL ??= 'silent';
+
+// `npm run test:compat` maps the engine's packages to an n8n installation (jest.config.js): stop
+// right here if any of them would still come from this repository's node_modules.
+const compatDir = process.env.N8N_COMPAT_DIR;
+if (compatDir) {
+	const root = realpathSync(compatDir);
+	for (const name of ['n8n-workflow', 'n8n-core', '@n8n/di', '@n8n/backend-common']) {
+		const resolved = require.resolve(name);
+		if (!resolved.startsWith(`${root}/`)) throw new Error(`test:compat: ${name} resolves to ${resolved}, not into ${root}`);
+	}
+}
