@@ -42,8 +42,11 @@ import {
 import {
 	buildWorkflows,
 	credentialsFile,
+	CREDENTIALS,
 	BAD_FIRST_RECIPIENTS,
 	BINARY_OPTION_NODES,
+	BSUID_ITEMS,
+	BSUID_NODES,
 	CONCURRENCY,
 	CONCURRENT_ITEMS,
 	LINK_CHECK_ITEMS,
@@ -294,6 +297,115 @@ async function checkDialog360Binary(checks: Checks, ctx: Context, wf: Workflow):
 		wamid,
 		mediaId,
 	]);
+}
+
+/** Meta's paths below the emulator's mount: `/{version}/{phone-number-id}/media|messages`. */
+function metaPath(edge: 'media' | 'messages'): string {
+	return `/${D.metaGraphApiVersion}/${D.metaPhoneNumberId}/${edge}`;
+}
+
+async function checkMetaBinary(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
+	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	const what = await execute(ctx, wf);
+	expectSuccess(checks, what);
+	const requests = ctx.emulator.requests;
+	checks.equal(
+		"Meta got POST …/media, then POST …/messages, below the credential's Graph API version and Phone Number ID",
+		requests.map((r) => `${r.provider} ${r.method} ${r.path} ${r.status}`),
+		[`whatsappCloud POST ${metaPath('media')} 200`, `whatsappCloud POST ${metaPath('messages')} 200`],
+	);
+	for (const r of requests) checks.equal(`${r.path}: Bearer token from the imported credential`, header(r, 'authorization'), `Bearer ${D.metaAccessToken}`);
+	const [upload, message] = requests;
+	if (!upload || !message) return;
+	const parts = (upload.multipart ?? []).map((p) => ({ name: p.name, filename: p.filename, contentType: p.contentType, size: p.size, sha256: p.sha256, value: p.value }));
+	checks.equal(
+		'upload parts: messaging_product=whatsapp and the file read from disk (same bytes, its own name, video/mp4)',
+		[...parts].sort((a, b) => a.name.localeCompare(b.name)),
+		[
+			{ name: 'file', filename: VIDEOS.faststart, contentType: 'video/mp4', size: fixtureBytes.length, sha256: fixtureSha, value: undefined },
+			{ name: 'messaging_product', filename: undefined, contentType: undefined, size: 8, sha256: sha256('whatsapp'), value: 'whatsapp' },
+		],
+	);
+	const mediaId = (upload.responseBody as { id?: string }).id;
+	checks.equal('Meta stored the uploaded bytes under the media id it answered', sha256(ctx.emulator.storedMedia().find((m) => m.id === mediaId)?.data ?? ''), fixtureSha);
+	checks.equal('message JSON sends the uploaded media id, the caption and the callback data', message.json, {
+		messaging_product: 'whatsapp',
+		recipient_type: 'individual',
+		to: '4915123456789',
+		type: 'video',
+		video: { id: mediaId, caption: 'Straight from Meta' },
+		biz_opaque_callback_data: 'order-43',
+	});
+	checks.equal('one message created at Meta', ctx.emulator.messagesCreated('whatsappCloud').length, 1);
+	const out = what.output ?? [];
+	checks.equal('n8n output: one item, paired with the input item', out.map((i) => i.pairedItem), [{ item: 0 }]);
+	const json = out[0]?.json ?? {};
+	const wamid = (message.responseBody as { messages?: Array<{ id: string }> }).messages?.[0]?.id;
+	checks.ok("Meta's answer has a wamid", typeof wamid === 'string' && wamid.startsWith('wamid.'), message.responseBody);
+	checks.equal('n8n output json: provider, recipient, status, messageId, mediaId', [json.provider, json.recipient, json.status, json.messageId, json.mediaId], [
+		'whatsappCloud',
+		'4915123456789',
+		'accepted',
+		wamid,
+		mediaId,
+	]);
+	checks.equal('n8n output json.response is the provider body', json.response, message.responseBody);
+	checks.ok('n8n output carries no binary data', out[0]?.binary === undefined);
+}
+
+async function checkBsuidRecipients(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
+	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	const what = await execute(ctx, wf);
+	expectSuccess(checks, what);
+	const cloudApis = [
+		{ provider: 'whatsappCloud' as const, node: BSUID_NODES.whatsappCloud, messagesPath: metaPath('messages') },
+		{ provider: 'dialog360' as const, node: BSUID_NODES.dialog360, messagesPath: '/messages' },
+	];
+	for (const { provider, node, messagesPath } of cloudApis) {
+		const requests = ctx.emulator.requests.filter((r) => r.provider === provider);
+		checks.equal(
+			`${node}: one message per item; a BSUID goes as "recipient" with no "to", the phone number as "to"`,
+			sorted(requests.map((r) => ({ request: `${r.method} ${r.path} ${r.status}`, json: r.json }))),
+			sorted(
+				BSUID_ITEMS.map((r) => ({
+					request: `POST ${messagesPath} 200`,
+					json: { messaging_product: 'whatsapp', recipient_type: 'individual', ...r.sentAs, type: 'video', video: { link: VIDEO_URL, caption: `For ${r.name}` } },
+				})),
+			),
+		);
+		const out = what.of(node);
+		checks.equal(
+			`${node}: n8n output: three items in input order, recipients as sent (the BSUIDs as typed), accepted, with a messageId`,
+			out.map((i) => [i.pairedItem, i.json.provider, i.json.recipient, i.json.status, typeof i.json.messageId === 'string']),
+			BSUID_ITEMS.map((r, item) => [{ item }, provider, r.output, 'accepted', true]),
+		);
+	}
+	const lancepilot = ctx.emulator.requests.filter((r) => r.provider === 'lancepilot');
+	const phoneOnly = BSUID_ITEMS.filter((r) => r.lancepilot);
+	checks.equal(
+		`${BSUID_NODES.lancepilot}: only the phone number was sent; nothing went out for the BSUIDs`,
+		lancepilot.map((r) => ({ request: `${r.method} ${r.path} ${r.status}`, json: r.json })),
+		phoneOnly.map((r) => ({ request: `POST ${lancepilotPath(r.output)} 201`, json: { file: VIDEO_URL, caption: `For ${r.name}` } })),
+	);
+	const out = what.of(BSUID_NODES.lancepilot);
+	checks.equal(`${BSUID_NODES.lancepilot}: n8n output: three items, each paired with its input item`, out.map((i) => i.pairedItem), BSUID_ITEMS.map((_, item) => ({ item })));
+	BSUID_ITEMS.forEach((r, item) => {
+		const json = out[item]?.json ?? {};
+		if (r.lancepilot) {
+			checks.equal(`${BSUID_NODES.lancepilot}: item ${item} (phone number) created`, [json.provider, json.recipient, json.status], ['lancepilot', r.output, 'created']);
+			return;
+		}
+		checks.equal(
+			`${BSUID_NODES.lancepilot}: item ${item} (${r.recipient}) is an error naming Phone Number, the item and the BSUID`,
+			json.error,
+			`Invalid "Phone Number" in item ${item}: "${r.recipient}" is a business-scoped user ID (BSUID), which Lancepilot cannot send to`,
+		);
+		checks.ok(
+			`${BSUID_NODES.lancepilot}: item ${item}: the description says Lancepilot sends to phone numbers or contact IDs`,
+			/Lancepilot sends to phone numbers or contact IDs/.test(String(json.description ?? '')),
+			json,
+		);
+	});
 }
 
 async function checkLancepilotUrlList(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
@@ -642,13 +754,14 @@ async function runAgainst(
 	const workflows: Workflows = buildWorkflows(filesDir, media.origin);
 	const credentialsPath = join(workDir, `credentials-${which}.json`);
 	const workflowsPath = join(workDir, `workflows-${which}.json`);
-	writeJson(credentialsPath, credentialsFile(emulator.lancepilotBaseUrl, emulator.dialog360BaseUrl));
+	writeJson(credentialsPath, credentialsFile(emulator.lancepilotBaseUrl, emulator.dialog360BaseUrl, emulator.metaBaseUrl));
 	writeJson(workflowsPath, Object.values(workflows));
 
 	checks.section(`[n8n ${install.version}, node ${install.nodeVersion}] import`);
 	const creds = await runN8n(install, env, ['import:credentials', `--input=${credentialsPath}`]);
 	timings.push({ label: `n8n ${install.version} import:credentials`, ms: creds.ms });
-	checks.ok('n8n import:credentials (plain JSON, encrypted with the fixed key)', creds.code === 0, describeResult(creds));
+	const credentialNames = Object.values(CREDENTIALS).map((c) => c.name).join(', ');
+	checks.ok(`n8n import:credentials (plain JSON, encrypted with the fixed key): ${credentialNames}`, creds.code === 0, describeResult(creds));
 	const wfs = await runN8n(install, env, ['import:workflow', `--input=${workflowsPath}`]);
 	timings.push({ label: `n8n ${install.version} import:workflow`, ms: wfs.ms });
 	checks.ok(`n8n import:workflow (${Object.keys(workflows).length} workflows)`, wfs.code === 0, describeResult(wfs));
@@ -665,6 +778,8 @@ async function runAgainst(
 	await checkLinkCheck(checks, ctx, workflows.linkCheck);
 	await checkBinaryOptions(checks, ctx, workflows.binaryOptions);
 	await checkConcurrency(checks, ctx, workflows.dialog360Concurrency);
+	await checkMetaBinary(checks, ctx, workflows.metaBinary);
+	await checkBsuidRecipients(checks, ctx, workflows.bsuidRecipients);
 	return install;
 }
 

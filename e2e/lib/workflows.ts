@@ -13,9 +13,11 @@ export const CREDENTIALS = {
 	lancepilot: { id: 'e2eLancepilot001', name: 'Lancepilot (emulator)' },
 	lancepilotWrongToken: { id: 'e2eLancepilotBad', name: 'Lancepilot (wrong token)' },
 	dialog360: { id: 'e2eDialog360Key1', name: '360dialog (emulator)' },
+	whatsappCloud: { id: 'e2eMetaCloudApi1', name: 'Meta WhatsApp Cloud API (emulator)' },
 } as const;
 
-export function credentialsFile(lancepilotBaseUrl: string, dialog360BaseUrl: string): unknown[] {
+/** The credentials as `n8n import:credentials` reads them, each with its base URL on the emulator. */
+export function credentialsFile(lancepilotBaseUrl: string, dialog360BaseUrl: string, metaBaseUrl: string): unknown[] {
 	return [
 		{
 			...CREDENTIALS.lancepilot,
@@ -31,6 +33,18 @@ export function credentialsFile(lancepilotBaseUrl: string, dialog360BaseUrl: str
 			...CREDENTIALS.dialog360,
 			type: 'dialog360Api',
 			data: { apiKey: D.dialog360ApiKey, baseUrl: dialog360BaseUrl },
+		},
+		{
+			...CREDENTIALS.whatsappCloud,
+			type: 'whatsAppCloudApi',
+			data: {
+				accessToken: D.metaAccessToken,
+				phoneNumberId: D.metaPhoneNumberId,
+				businessAccountId: D.metaBusinessAccountId,
+				appSecret: 'e2e_app_secret_not_used_for_sending',
+				graphApiVersion: D.metaGraphApiVersion,
+				baseUrl: metaBaseUrl,
+			},
 		},
 	];
 }
@@ -112,7 +126,7 @@ function code(name: string, jsCode: string): WorkflowNode {
 
 function send(
 	parameters: Record<string, unknown>,
-	credential: { key: 'lancepilotApi' | 'dialog360Api'; id: string; name: string },
+	credential: { key: 'lancepilotApi' | 'dialog360Api' | 'whatsAppCloudApi'; id: string; name: string },
 	extra: Partial<WorkflowNode> = {},
 ): WorkflowNode {
 	return {
@@ -130,6 +144,7 @@ function send(
 const lancepilot = { key: 'lancepilotApi' as const, ...CREDENTIALS.lancepilot };
 const lancepilotWrong = { key: 'lancepilotApi' as const, ...CREDENTIALS.lancepilotWrongToken };
 const dialog360 = { key: 'dialog360Api' as const, ...CREDENTIALS.dialog360 };
+const whatsappCloud = { key: 'whatsAppCloudApi' as const, ...CREDENTIALS.whatsappCloud };
 
 export const RECIPIENTS = [
 	{ name: 'Ada', phone: '+49 151 23456789', digits: '4915123456789' },
@@ -200,6 +215,50 @@ export const BINARY_OPTION_NODES = {
 	faststart: 'Send (Fix Faststart)',
 } as const;
 
+/**
+ * The BSUID workflow's recipients: a username's business-scoped user ID, a parent (ENT) one, and a
+ * phone number. `sentAs` is how the Messages API addresses each (`recipient` for a BSUID, `to` for
+ * digits); `lancepilot` is false where Lancepilot must refuse the item without sending.
+ */
+export const BSUID_ITEMS = [
+	{ name: 'Username user', recipient: D.contactBsuid, sentAs: { recipient: D.contactBsuid }, output: D.contactBsuid, lancepilot: false },
+	{ name: 'Parent account', recipient: D.contactParentBsuid, sentAs: { recipient: D.contactParentBsuid }, output: D.contactParentBsuid, lancepilot: false },
+	{ name: 'Ada', recipient: '+49 151 23456789', sentAs: { to: '4915123456789' }, output: '4915123456789', lancepilot: true },
+];
+
+/** The node names of the BSUID workflow: one Code node feeding the same items to each provider. */
+export const BSUID_NODES = {
+	whatsappCloud: 'Send (Meta, BSUIDs)',
+	dialog360: 'Send (360dialog, BSUIDs)',
+	lancepilot: 'Send (Lancepilot, BSUIDs, Continue On Fail)',
+} as const;
+
+/**
+ * Manual Trigger -> Code (BSUID_ITEMS) -> three Send WhatsApp Video nodes side by side, each sending
+ * the same three items by URL: Meta, 360dialog, and Lancepilot under On Error: Continue.
+ */
+function bsuidWorkflow(): Workflow {
+	const recipients = code(
+		'Recipients',
+		itemsCode(
+			'A username (BSUID), a parent account (parent BSUID), a phone number.',
+			BSUID_ITEMS.map((r) => ({ name: r.name, recipient: r.recipient })),
+		),
+	);
+	const byUrl = { recipient: '={{ $json.recipient }}', source: 'url', videoUrl: VIDEO_URL, caption: '=For {{ $json.name }}' };
+	return graph('e2eBsuidRecips01', 'E2E BSUID recipients: Meta and 360dialog send to them, Lancepilot refuses them', [
+		[recipients, send({ provider: 'whatsappCloud', ...byUrl }, whatsappCloud, { name: BSUID_NODES.whatsappCloud })],
+		[recipients, send({ provider: 'dialog360', ...byUrl }, dialog360, { name: BSUID_NODES.dialog360 })],
+		[
+			recipients,
+			send({ provider: 'lancepilot', workspaceId: D.workspaceId, contactBy: 'number', ...byUrl }, lancepilot, {
+				name: BSUID_NODES.lancepilot,
+				onError: 'continueRegularOutput',
+			}),
+		],
+	]);
+}
+
 export interface Workflows {
 	lancepilotBinary: Workflow;
 	dialog360Binary: Workflow;
@@ -211,6 +270,8 @@ export interface Workflows {
 	linkCheck: Workflow;
 	binaryOptions: Workflow;
 	dialog360Concurrency: Workflow;
+	metaBinary: Workflow;
+	bsuidRecipients: Workflow;
 }
 
 /**
@@ -417,5 +478,22 @@ export function buildWorkflows(filesDir: string, mediaOrigin: string): Workflows
 				dialog360,
 			),
 		),
+		metaBinary: chain(
+			'e2eMetaBinary001',
+			'E2E Meta WhatsApp Cloud API binary from disk',
+			[readFile(videoPath)],
+			send(
+				{
+					provider: 'whatsappCloud',
+					recipient: '+49 151 23456789',
+					source: 'binary',
+					binaryPropertyName: 'data',
+					caption: 'Straight from Meta',
+					options: { callbackData: 'order-43' },
+				},
+				whatsappCloud,
+			),
+		),
+		bsuidRecipients: bsuidWorkflow(),
 	};
 }
