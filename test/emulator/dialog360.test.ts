@@ -1,4 +1,4 @@
-import { D, D360_AUTH, http, mp4Bytes, postForm, postJson, toBytes, webFormDataBody, type PartSpec } from './helpers';
+import { D, D360_AUTH, expectMetaError, http, mp4Bytes, postForm, postJson, toBytes, webFormDataBody, type PartSpec } from './helpers';
 import { DIALOG360_MAX_MEDIA_BYTES, startEmulator, type Emulator } from './server';
 import { sha256Hex } from './values';
 
@@ -12,36 +12,6 @@ afterAll(() => emu.close());
 const TO = D.contactNumber.slice(1); // 4915123456789
 const LINK = 'https://cdn.example.com/clip.mp4';
 const video = mp4Bytes(3000);
-
-interface MetaError {
-	error: {
-		message: string;
-		type: string;
-		code: number;
-		error_subcode?: number;
-		error_data: { messaging_product: string; details: string };
-		fbtrace_id: string;
-	};
-}
-
-/** Asserts Meta's error shape and returns it for further checks. */
-function expectMetaError(res: { status: number; json: unknown }, code: number, detailsFragment: string | RegExp): MetaError {
-	expect(res.status).toBe(400);
-	const body = res.json as MetaError;
-	expect(body).toEqual({
-		error: {
-			message: expect.any(String),
-			type: expect.any(String),
-			code,
-			...(body.error?.error_subcode !== undefined ? { error_subcode: expect.any(Number) } : {}),
-			error_data: { messaging_product: 'whatsapp', details: expect.any(String) },
-			fbtrace_id: expect.stringMatching(/^A[A-Za-z0-9_-]+$/),
-		},
-	});
-	if (typeof detailsFragment === 'string') expect(body.error.error_data.details).toContain(detailsFragment);
-	else expect(body.error.error_data.details).toMatch(detailsFragment);
-	return body;
-}
 
 const upload = (parts: PartSpec[], headers: Record<string, string> = D360_AUTH) =>
 	postForm(`${emu.dialog360BaseUrl}/media`, parts, headers);
