@@ -19,6 +19,12 @@ const lancepilotByNumber = {
 };
 const dialog360 = { provider: 'dialog360', recipient: '+49 151 2345 6789' };
 
+/** The Cloud API providers: the same bodies below each one's own path root and authentication. */
+const CLOUD_API = [
+	{ provider: 'dialog360', root: '', auth: { name: 'd360-api-key', value: D.dialog360ApiKey } },
+	{ provider: 'whatsappCloud', root: `/${D.metaGraphApiVersion}/${D.metaPhoneNumberId}`, auth: { name: 'authorization', value: `Bearer ${D.metaAccessToken}` } },
+];
+
 describe('Send WhatsApp Video node', () => {
 	test('keeps the public contract: type name, version, credentials and parameter names', () => {
 		const { description } = new SendWhatsAppVideo();
@@ -69,19 +75,19 @@ describe('Send WhatsApp Video node', () => {
 			]);
 		});
 
-		test('360dialog: a binary video is uploaded to /media, then sent by its media id', async () => {
-			const result = await send({ ...dialog360, source: 'binary', caption: 'Hello' }, [videoItem('h264.3gp', 'video/3gpp')], { binaryMode });
+		test.each(CLOUD_API)('$provider: a binary video is uploaded to …/media, then sent by its media id', async ({ provider, root, auth }) => {
+			const result = await send({ ...dialog360, provider, source: 'binary', caption: 'Hello' }, [videoItem('h264.3gp', 'video/3gpp')], { binaryMode });
 
 			expect(result.error).toBeUndefined();
 			const [upload, message] = emulator().requests.sort((a, b) => a.id - b.id);
 			expect(emulator().requests).toHaveLength(2);
-			expect(upload.path).toBe('/media');
+			expect([upload.provider, upload.path, upload.headers[auth.name]]).toEqual([provider, `${root}/media`, auth.value]);
 			expect(upload.multipart).toEqual([
 				expect.objectContaining({ name: 'messaging_product', value: 'whatsapp' }),
 				expect.objectContaining({ name: 'file', filename: 'h264.3gp', contentType: 'video/3gpp', sha256: sha256(fixture('h264.3gp')) }),
 			]);
 			const mediaId = (upload.responseBody as { id: string }).id;
-			expect(message.path).toBe('/messages');
+			expect([message.path, message.headers[auth.name]]).toEqual([`${root}/messages`, auth.value]);
 			expect(message.json).toEqual({
 				messaging_product: 'whatsapp',
 				recipient_type: 'individual',
@@ -90,7 +96,7 @@ describe('Send WhatsApp Video node', () => {
 				video: { id: mediaId, caption: 'Hello' },
 			});
 			expect(result.items[0].json).toEqual({
-				provider: 'dialog360',
+				provider,
 				recipient: '4915123456789',
 				status: 'accepted',
 				messageId: (message.responseBody as { messages: Array<{ id: string }> }).messages[0].id,
@@ -143,10 +149,11 @@ describe('Send WhatsApp Video node', () => {
 		expect(result.items[0].json.response).toEqual(emulator().requests[0].responseBody);
 	});
 
-	test('360dialog: a URL goes as video.link, with reply context and callback data from the options', async () => {
+	test.each(CLOUD_API)('$provider: a URL goes as video.link, with reply context and callback data from the options', async ({ provider, root }) => {
 		const result = await send(
 			{
 				...dialog360,
+				provider,
 				source: 'url',
 				videoUrl: 'https://cdn.example.com/promo.mp4',
 				options: { replyToMessageId: 'wamid.HBgLMTQxNTU1NTAxMjMVAgARGBI', callbackData: 'order-42' },
@@ -154,7 +161,7 @@ describe('Send WhatsApp Video node', () => {
 			[{}],
 		);
 		expect(result.error).toBeUndefined();
-		expect(emulator().requests).toHaveLength(1);
+		expect(emulator().requests.map((request) => request.path)).toEqual([`${root}/messages`]);
 		expect(emulator().requests[0].json).toEqual({
 			messaging_product: 'whatsapp',
 			recipient_type: 'individual',
@@ -167,16 +174,16 @@ describe('Send WhatsApp Video node', () => {
 		expect(result.items[0].json).toMatchObject({ status: 'accepted', mediaId: null });
 	});
 
-	test('360dialog: an already uploaded media id is sent as video.id without uploading again', async () => {
-		await send({ ...dialog360, source: 'binary' }, [videoItem()]);
+	test.each(CLOUD_API)('$provider: an already uploaded media id is sent as video.id without uploading again', async ({ provider }) => {
+		await send({ ...dialog360, provider, source: 'binary' }, [videoItem()]);
 		const mediaId = emulator().storedMedia()[0].id;
 		emulator().reset();
 		// reset() forgets uploads; upload once more and reuse that id.
-		await send({ ...dialog360, source: 'binary' }, [videoItem()]);
+		await send({ ...dialog360, provider, source: 'binary' }, [videoItem()]);
 		const reusable = emulator().storedMedia()[0].id;
 		expect(reusable).not.toBe(mediaId);
 
-		const result = await send({ ...dialog360, source: 'mediaId', mediaId: reusable, caption: 'again' }, [{}]);
+		const result = await send({ ...dialog360, provider, source: 'mediaId', mediaId: reusable, caption: 'again' }, [{}]);
 		expect(result.error).toBeUndefined();
 		expect(emulator().uploads()).toHaveLength(1);
 		expect(emulator().requests.at(-1)?.json).toMatchObject({ video: { id: reusable, caption: 'again' } });

@@ -1,7 +1,7 @@
 /**
- * Meta's WhatsApp Cloud API, directly: every request below the Graph API version and the phone
- * number id, a Bearer token, and everything 360dialog users get (sources, upload once, reply
- * context, callback data, retries, Continue On Fail), in both binary modes.
+ * Meta's WhatsApp Cloud API, directly: what is Meta's own (its fields, Graph API errors) and
+ * everything 360dialog users get (upload once, retries, Continue On Fail). The bodies both send
+ * for each source are specified once, for both, in SendWhatsAppVideo.node.test.ts.
  */
 import type { INodeParameters } from 'n8n-workflow';
 
@@ -9,7 +9,7 @@ import { SendWhatsAppVideo } from '../../../../nodes/SendWhatsAppVideo/SendWhats
 import { metaErrorBody } from '../../../emulator/server';
 import type { RunOptions } from '../../../harness/engine';
 import { BINARY_MODES, runWorkflow } from '../../../harness/engine';
-import { D, emulatorCredentials, fixture, providerFailure, sha256, useEmulator, videoItem } from '../../../harness/setup';
+import { D, emulatorCredentials, providerFailure, useEmulator, videoItem } from '../../../harness/setup';
 
 const emulator = useEmulator();
 const ROOT = `/${D.metaGraphApiVersion}/${D.metaPhoneNumberId}`;
@@ -20,37 +20,6 @@ function send(parameters: INodeParameters, items: RunOptions['items'], options: 
 }
 
 describe.each(BINARY_MODES)('Meta, binary data kept %s', (binaryMode) => {
-	test('a binary video is uploaded to /{version}/{phone number id}/media, then sent by its media id', async () => {
-		const result = await send({ ...meta, source: 'binary', caption: 'Hello' }, [videoItem('h264.3gp', 'video/3gpp')], { binaryMode });
-
-		expect(result.error).toBeUndefined();
-		const [upload, message] = emulator().requests.sort((a, b) => a.id - b.id);
-		expect(emulator().requests).toHaveLength(2);
-		expect([upload.provider, upload.path, upload.headers.authorization]).toEqual(['whatsappCloud', `${ROOT}/media`, `Bearer ${D.metaAccessToken}`]);
-		expect(upload.multipart).toEqual([
-			expect.objectContaining({ name: 'messaging_product', value: 'whatsapp' }),
-			expect.objectContaining({ name: 'file', filename: 'h264.3gp', contentType: 'video/3gpp', sha256: sha256(fixture('h264.3gp')) }),
-		]);
-		const mediaId = (upload.responseBody as { id: string }).id;
-		expect([message.path, message.headers.authorization]).toEqual([`${ROOT}/messages`, `Bearer ${D.metaAccessToken}`]);
-		expect(message.json).toEqual({
-			messaging_product: 'whatsapp',
-			recipient_type: 'individual',
-			to: '4915123456789',
-			type: 'video',
-			video: { id: mediaId, caption: 'Hello' },
-		});
-		expect(result.items[0].json).toEqual({
-			provider: 'whatsappCloud',
-			recipient: '4915123456789',
-			status: 'accepted',
-			messageId: (message.responseBody as { messages: Array<{ id: string }> }).messages[0].id,
-			mediaId,
-			response: message.responseBody,
-			video: expect.objectContaining({ container: '3gp', codec: 'H.264', faststart: true }),
-		});
-	});
-
 	test('the same video for many recipients is uploaded once', async () => {
 		const items = [0, 1, 2].map((index) => ({ ...videoItem(), json: { phone: `+4915100000${index}0` } }));
 		const result = await send({ ...meta, recipient: '={{ $json.phone }}', source: 'binary' }, items, { binaryMode });
@@ -65,40 +34,7 @@ describe.each(BINARY_MODES)('Meta, binary data kept %s', (binaryMode) => {
 	});
 });
 
-describe('Meta sources and options', () => {
-	test('a URL goes as video.link, with reply context and callback data', async () => {
-		const result = await send(
-			{
-				...meta,
-				source: 'url',
-				videoUrl: 'https://cdn.example.com/promo.mp4',
-				options: { replyToMessageId: 'wamid.HBgLMTQxNTU1NTAxMjMVAgARGBI', callbackData: 'order-42' },
-			},
-			[{}],
-		);
-		expect(result.error).toBeUndefined();
-		expect(emulator().requests.map((request) => request.path)).toEqual([`${ROOT}/messages`]);
-		expect(emulator().requests[0].json).toEqual({
-			messaging_product: 'whatsapp',
-			recipient_type: 'individual',
-			to: '4915123456789',
-			type: 'video',
-			video: { link: 'https://cdn.example.com/promo.mp4' },
-			context: { message_id: 'wamid.HBgLMTQxNTU1NTAxMjMVAgARGBI' },
-			biz_opaque_callback_data: 'order-42',
-		});
-	});
-
-	test('a media id is sent as video.id without uploading', async () => {
-		await send({ ...meta, source: 'binary' }, [videoItem()]);
-		const mediaId = emulator().storedMedia()[0].id;
-		const result = await send({ ...meta, source: 'mediaId', mediaId }, [{}]);
-		expect(result.error).toBeUndefined();
-		expect(emulator().uploads()).toHaveLength(1);
-		expect(emulator().requests.at(-1)?.json).toMatchObject({ video: { id: mediaId } });
-		expect(result.items[0].json.mediaId).toBe(mediaId);
-	});
-
+describe('Meta in the node\'s description', () => {
 	test('the node shows Meta its own fields and every Cloud API option', () => {
 		const { description } = new SendWhatsAppVideo();
 		const shownFor = (name: string) =>
