@@ -40,7 +40,7 @@ export class WhatsAppCloudApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: 'e.g. 102290129340398',
-			description: 'The WhatsApp Business Account (WABA) ID shown next to the Phone Number ID. Needed only for templates.',
+			description: 'The WhatsApp Business Account (WABA) ID shown next to the Phone Number ID. Needed for templates: the Template list and the checks before a template is sent read them from this account.',
 		},
 		{
 			displayName: 'App Secret',

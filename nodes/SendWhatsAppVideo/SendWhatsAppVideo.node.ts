@@ -7,6 +7,7 @@ import type { PlannedItem } from './plan';
 import { planItem, runSettings } from './plan';
 import { PROVIDERS } from './providers';
 import { fingerprintOf, sendPlanned } from './send';
+import { searchTemplates } from './templateSearch';
 import { mayHaveBeenDelivered } from './transport';
 import { runPool } from './workerPool';
 
@@ -43,6 +44,8 @@ export class SendWhatsAppVideo implements INodeType {
 		credentials: sendNodeCredentials(PROVIDERS),
 		properties: sendNodeProperties(PROVIDERS),
 	};
+
+	methods = { listSearch: { searchTemplates } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();

@@ -230,6 +230,35 @@ function optionsCollection(providers: readonly VideoProvider[]): INodeProperties
 	};
 }
 
+/** One Template picker per way of naming a template (an id, or name|language), each with its example. */
+function templateFields(providers: readonly VideoProvider[]): INodeProperties[] {
+	const byExample = new Map<string, string[]>();
+	for (const provider of providers) {
+		byExample.set(provider.templateValueExample, [...(byExample.get(provider.templateValueExample) ?? []), provider.name]);
+	}
+	return [...byExample].map(([example, names]) => ({
+		displayName: 'Template',
+		name: 'template',
+		type: 'resourceLocator',
+		required: true,
+		default: { mode: 'list', value: '' },
+		description: 'An approved template of this WhatsApp account whose header is a video',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a template...',
+				typeOptions: { searchListMethod: 'searchTemplates', searchable: true },
+			},
+			{ displayName: 'By ID', name: 'id', type: 'string', placeholder: example },
+		],
+		displayOptions: { show: { provider: names, messageType: ['template'] } },
+	}));
+}
+
+const TEMPLATE_ONLY = { show: { messageType: ['template'] } };
+
 export function sendNodeProperties(providers: readonly VideoProvider[]): INodeProperties[] {
 	const firstProvider = providers[0].name;
 	return [
@@ -243,6 +272,27 @@ export function sendNodeProperties(providers: readonly VideoProvider[]): INodePr
 			description: 'The WhatsApp Business provider whose account sends the video',
 		},
 		...providerFields(providers),
+		{
+			displayName: 'Message Type',
+			name: 'messageType',
+			type: 'options',
+			noDataExpression: true,
+			options: [
+				{
+					name: 'Video',
+					value: 'video',
+					description: 'A video with an optional caption. WhatsApp delivers it only within 24 hours of the recipient\'s last message to you.',
+				},
+				{
+					name: 'Template',
+					value: 'template',
+					description: 'An approved template with the video as its header. Reaches anyone who opted in, at any time.',
+				},
+			],
+			default: 'video',
+			description: 'Scheduled sends to people who have not written in the last 24 hours need a template',
+		},
+		...templateFields(providers),
 		...sourceFields(providers),
 		{
 			displayName: 'Input Binary Field',
@@ -283,6 +333,34 @@ export function sendNodeProperties(providers: readonly VideoProvider[]): INodePr
 			default: '',
 			typeOptions: { rows: 2 },
 			description: 'Text shown under the video, at most 1024 characters. Leave empty for none.',
+			displayOptions: { show: { messageType: ['video'] } },
+		},
+		{
+			displayName: 'Body Parameters',
+			name: 'bodyParameters',
+			type: 'fixedCollection',
+			typeOptions: { multipleValues: true, sortable: true },
+			placeholder: 'Add parameter',
+			default: {},
+			description: "Values for the template text's variables, in order: the first replaces {{1}}, the second {{2}}, and so on",
+			displayOptions: TEMPLATE_ONLY,
+			options: [
+				{
+					displayName: 'Parameter',
+					name: 'parameter',
+					values: [{ displayName: 'Text', name: 'text', type: 'string', default: '', description: 'Text for this variable' }],
+				},
+			],
+		},
+		{
+			displayName: 'Button Parameter',
+			name: 'buttonParameter',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. SPRING24',
+			description:
+				"The variable part of the template's URL button link (its {{1}}), e.g. a coupon code. Leave empty when the template has no such button.",
+			displayOptions: TEMPLATE_ONLY,
 		},
 		optionsCollection(providers),
 	];

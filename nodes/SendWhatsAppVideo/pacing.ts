@@ -74,3 +74,8 @@ export function pacingFor(credentialKey: string, messagesPerSecond: number, uplo
 	pacing.uploads.perSecond = uploadsPerSecond;
 	return pacing;
 }
+
+/** Template lookups from the editor are single reads a person triggers: nothing to pace. */
+export function unpaced(): Pacing {
+	return { messages: new RateLimiter(Infinity), uploads: new RateLimiter(Infinity) };
+}

@@ -13,6 +13,8 @@ import { pacingFor } from './pacing';
 import type { VideoCheckMode, VideoFindings } from './preflight';
 import { PROVIDERS } from './providers';
 import type { MessageOptions, ProviderTarget, SourceKind, VideoProvider } from './providers/types';
+import type { TemplateDefinition, TemplateMessage } from './templates';
+import { BODY_PARAMETERS_FIELD, BUTTON_PARAMETER_FIELD, TEMPLATE_FIELD, checkTemplate } from './templates';
 import type { RequestContext, RetryPolicy } from './transport';
 import type { FieldContext } from './validation';
 import {
@@ -41,17 +43,42 @@ interface ItemOptions {
 	callbackData?: unknown;
 }
 
-function readMessageOptions(ctx: IExecuteFunctions, context: FieldContext, options: ItemOptions): MessageOptions {
-	const caption = requireText(context, 'Caption', ctx.getNodeParameter('caption', context.itemIndex, ''), {
-		required: false,
-		keepWhitespace: true,
-	});
+type MessageType = 'video' | 'template';
+
+function readMessageOptions(ctx: IExecuteFunctions, context: FieldContext, options: ItemOptions, messageType: MessageType): MessageOptions {
+	// A caption typed before switching to Template stays hidden in the panel; it is not sent.
+	const caption =
+		messageType === 'template'
+			? ''
+			: requireText(context, 'Caption', ctx.getNodeParameter('caption', context.itemIndex, ''), {
+					required: false,
+					keepWhitespace: true,
+				});
 	const callbackData = requireText(context, 'Callback Data', options.callbackData, { required: false });
 	return {
 		caption: requireMaxCharacters(context, 'Caption', caption, CAPTION_MAX_CHARACTERS),
 		replyToMessageId: requireText(context, 'Reply To Message ID', options.replyToMessageId, { required: false }),
 		callbackData: requireMaxCharacters(context, 'Callback Data', callbackData, CALLBACK_DATA_MAX_CHARACTERS),
 	};
+}
+
+/** A resource locator's value, or the plain text an expression put there. */
+function locatorValue(value: unknown): unknown {
+	return value && typeof value === 'object' && 'value' in value ? (value as { value: unknown }).value : value;
+}
+
+/** Reads the template parameters and checks them against the template's definition at the provider. */
+async function planTemplate(ctx: IExecuteFunctions, context: FieldContext, target: ProviderTarget): Promise<TemplateMessage> {
+	const { itemIndex } = context;
+	const value = requireText(context, TEMPLATE_FIELD, locatorValue(ctx.getNodeParameter('template', itemIndex, '')), { required: true });
+	const entries = ctx.getNodeParameter('bodyParameters.parameter', itemIndex, []) as Array<{ text?: unknown }>;
+	const bodyParameters = (Array.isArray(entries) ? entries : []).map((entry) =>
+		requireText(context, BODY_PARAMETERS_FIELD, entry?.text, { required: false, keepWhitespace: true }),
+	);
+	const buttonParameter = requireText(context, BUTTON_PARAMETER_FIELD, ctx.getNodeParameter('buttonParameter', itemIndex, ''), {
+		required: false,
+	});
+	return checkTemplate(context, await target.findTemplate(value), bodyParameters, buttonParameter);
 }
 
 function readSourceKind(ctx: IExecuteFunctions, context: FieldContext, provider: VideoProvider): SourceKind {
@@ -155,6 +182,7 @@ export interface RunSettings {
 	concurrency: number;
 	pacing: Pacing;
 	uploadedMedia: Map<string, Promise<string>>;
+	templateLists: Map<string, Promise<TemplateDefinition[]>>;
 	/** By n8n binary id, or by the in-memory data string itself (kept alive by the items anyway). */
 	preparedVideos: Map<string, Promise<PreparedVideo>>;
 }
@@ -178,6 +206,7 @@ export function runSettings(ctx: IExecuteFunctions): RunSettings {
 			Math.max(1, positiveNumber(options.uploadsPerSecond, 25)),
 		),
 		uploadedMedia: new Map(),
+		templateLists: new Map(),
 		preparedVideos: new Map(),
 	};
 }
@@ -190,9 +219,12 @@ export async function planItem(ctx: IExecuteFunctions, settings: RunSettings, co
 		retry: retryPolicy(options),
 		pacing: settings.pacing,
 		uploadedMedia: settings.uploadedMedia,
+		templateLists: settings.templateLists,
 	};
 	const target = settings.provider.target(ctx, requestContext);
-	const message = readMessageOptions(ctx, context, options);
+	const messageType: MessageType = ctx.getNodeParameter('messageType', context.itemIndex, 'video') === 'template' ? 'template' : 'video';
+	const message = readMessageOptions(ctx, context, options, messageType);
+	if (messageType === 'template') message.template = await planTemplate(ctx, context, target);
 	const source = await planSource(ctx, context, settings.provider, readSourceKind(ctx, context, settings.provider), options);
 	return { context: requestContext, target, message, source };
 }

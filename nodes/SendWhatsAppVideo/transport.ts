@@ -3,17 +3,24 @@ import type {
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestMethods,
+	ILoadOptionsFunctions,
+	INode,
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError, sleep } from 'n8n-workflow';
 
 import type { Pacing } from './pacing';
+import { unpaced } from './pacing';
+import type { TemplateDefinition } from './templates';
 import type { FieldContext } from './validation';
 
 /** A credential's Base URL without the trailing slashes people paste. */
 export function credentialBaseUrl(credentials: ICredentialDataDecryptedObject): string {
 	return String(credentials.baseUrl ?? '').replace(/\/+$/, '');
 }
+
+/** Sends run in an execution; template lookups also run in the editor, for the Template picker. */
+export type ProviderCaller = IExecuteFunctions | ILoadOptionsFunctions;
 
 /** How a provider's error bodies read, for the transport to turn into a `NodeApiError`. */
 export interface ProviderErrorText {
@@ -134,6 +141,21 @@ export interface RequestContext extends FieldContext {
 	 * uploaded once. Holds promises so items in flight together share one upload.
 	 */
 	uploadedMedia: Map<string, Promise<string>>;
+	/** Template listings read in this run, by account: each is read once, however many items use it. */
+	templateLists: Map<string, Promise<TemplateDefinition[]>>;
+}
+
+/** For reads the editor makes (the Template picker): a few quick tries, nothing shared with runs. */
+export function editorRequestContext(node: INode): RequestContext {
+	const budgetMs = 60_000;
+	return {
+		node,
+		itemIndex: 0,
+		retry: { maxRetries: 2, timeoutMs: 30_000, budgetMs, deadline: Date.now() + budgetMs },
+		pacing: unpaced(),
+		uploadedMedia: new Map(),
+		templateLists: new Map(),
+	};
 }
 
 /** Longest wait a Retry-After header can impose; beyond it the item fails rather than stalls. */
@@ -178,7 +200,7 @@ type Attempt =
  * provider's own message and details, with the credential's secret removed from all of it.
  */
 export async function callProvider(
-	ctx: IExecuteFunctions,
+	ctx: ProviderCaller,
 	wire: ProviderWire,
 	context: RequestContext,
 	request: ProviderRequest,

@@ -1,7 +1,7 @@
 import './env';
 
 import { Container } from '@n8n/di';
-import { BinaryDataConfig, BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import { BinaryDataConfig, BinaryDataService, ExecutionLifecycleHooks, LoadOptionsContext, WorkflowExecute } from 'n8n-core';
 import type {
 	ExecutionError,
 	IBinaryData,
@@ -11,6 +11,7 @@ import type {
 	IExecuteFunctions,
 	INode,
 	INodeExecutionData,
+	INodeListSearchResult,
 	INodeParameters,
 	INodeType,
 	INodeTypeDescription,
@@ -167,6 +168,37 @@ function additionalDataFor(
 		logAiEvent: () => {},
 		startRunnerTask: unavailable('startRunnerTask'),
 	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
+/**
+ * Opens the Template picker as the editor does: n8n-core's LoadOptionsContext for the send node with
+ * the panel's current parameters, calling the node's list search method with real HTTP.
+ */
+export async function searchTemplates(options: {
+	parameters: INodeParameters;
+	credentials: Record<string, ICredentialDataDecryptedObject>;
+	filter?: string;
+}): Promise<INodeListSearchResult> {
+	const nodeType = new SendWhatsAppVideo();
+	const credentialTypes = [new LancepilotApi(), new Dialog360Api(), new WhatsAppCloudApi()];
+	const credentialsHelper = new TestCredentialsHelper(Object.fromEntries(credentialTypes.map((type) => [type.name, type])), options.credentials);
+	const node: INode = {
+		id: 'send',
+		name: 'Send WhatsApp Video',
+		type: NODE_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: options.parameters,
+		credentials: Object.fromEntries(credentialTypes.map((type) => [type.name, { id: type.name, name: `${type.displayName} account` }])),
+	};
+	const nodeTypes = new NodeTypes({ [NODE_TYPE]: nodeType });
+	const workflow = new Workflow({ id: 'editor', name: 'editor', nodes: [node], connections: {}, nodeTypes, active: false });
+	const workflowData = { id: 'editor', name: 'editor', nodes: [node], connections: {}, active: false, settings: {} } as unknown as IWorkflowBase;
+	const additionalData = additionalDataFor(new ExecutionLifecycleHooks('manual', 'editor', workflowData), credentialsHelper);
+	additionalData.currentNodeParameters = options.parameters;
+	const context = new LoadOptionsContext(workflow, node, additionalData, 'parameters.template');
+	const search = nodeType.methods.listSearch.searchTemplates;
+	return await search.call(context, options.filter);
 }
 
 /**

@@ -7,6 +7,7 @@ import type {
 	ICredentialDataDecryptedObject,
 	IDataObject,
 	IExecuteFunctions,
+	ILoadOptionsFunctions,
 	INodeProperties,
 	JsonObject,
 } from 'n8n-workflow';
@@ -15,9 +16,12 @@ import { NodeApiError } from 'n8n-workflow';
 import type { VideoFile } from '../media';
 import { phoneNumberField } from '../description';
 import { appendVideoPart } from '../media';
-import type { ProviderErrorText, ProviderWire, RequestContext } from '../transport';
-import { callProvider } from '../transport';
+import { templatesOnce } from '../templates';
+import type { ProviderCaller, ProviderErrorText, ProviderWire, RequestContext } from '../transport';
+import { callProvider, editorRequestContext } from '../transport';
 import { looksLikeBsuid, normalisePhoneNumber, requireBsuid, requireText } from '../validation';
+import type { CloudApiHeaderVideo, CloudApiTemplate } from './cloudApiTemplates';
+import { buildTemplateMessage, cloudApiTemplateDefinition, findCloudApiTemplate, parseTemplateValue } from './cloudApiTemplates';
 import type { MessageOptions, ProviderTarget, SendOutcome, VideoProvider, VideoSource } from './types';
 
 /** `POST …/messages` for a video. */
@@ -71,11 +75,22 @@ function metaCodeHint(code: number, displayName: string): string | undefined {
 		case 131056:
 			return 'Too many messages to this recipient in a short time (about one every 6 seconds): wait before sending to them again.';
 		case 131047:
-			return 'More than 24 hours have passed since the recipient last wrote to you: WhatsApp only allows template messages now.';
+			return 'More than 24 hours have passed since the recipient last wrote to you: WhatsApp only delivers templates now. Set Message Type to Template and choose an approved template with a video header.';
 		case 131053:
 			return 'WhatsApp could not process the video: it must be MP4 or 3GP, H.264 with AAC audio, at most 16 MB. When sending by URL, the link must answer directly (no redirects) with a video content type: set Options → URL Delivery to "Download and Upload" so the node fetches the video, checks it and uploads the bytes.';
 		case 131062:
 			return 'WhatsApp does not deliver this message to a business-scoped user ID (BSUID): send it to the phone number instead, if you have it.';
+		case 132000:
+			return "The number of template parameters does not match the template's text or URL button: check Body Parameters and Button Parameter against the template in WhatsApp Manager.";
+		case 132001:
+			return 'The template does not exist in this language, or is not approved yet: check its name and language in WhatsApp Manager.';
+		case 132005:
+			return 'The template text is too long with these parameters: shorten them.';
+		case 132012:
+			return "A parameter does not have the format the template expects, e.g. a video for a template whose header is an image: choose a template with a video header.";
+		case 132015:
+		case 132016:
+			return 'The template is paused or disabled (usually after poor feedback from recipients): edit it in WhatsApp Manager or choose another template.';
 		case 190:
 			return 'The access token is wrong or has expired: create a system-user token in Meta Business Settings and put it in the credential.';
 		case 131052:
@@ -189,7 +204,7 @@ async function mediaIdFor(
 /** A recipient as the Messages API addresses it: by phone number (`to`) or by BSUID (`recipient`). */
 type Addressee = { to: string } | { recipient: string };
 
-function buildVideoMessage(addressee: Addressee, video: CloudApiVideoMessage['video'], message: MessageOptions): CloudApiVideoMessage {
+function buildVideoMessage(addressee: Addressee, video: CloudApiHeaderVideo, message: MessageOptions): CloudApiVideoMessage {
 	const payload: CloudApiVideoMessage = {
 		messaging_product: 'whatsapp',
 		recipient_type: 'individual',
@@ -218,6 +233,8 @@ interface CloudApiProviderConfig {
 	secretField: string;
 	apiRoot(credentials: ICredentialDataDecryptedObject): string;
 	ownError?: OwnErrorReader;
+	/** Every template of the account, through however many pages the provider's listing takes. */
+	listTemplates(ctx: ProviderCaller, wire: ProviderWire, context: RequestContext): Promise<CloudApiTemplate[]>;
 }
 
 export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider {
@@ -229,6 +246,8 @@ export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider 
 		describeError: (statusCode, body) => describeCloudApiError(config.displayName, statusCode, body, config.ownError),
 		isThrottled: isCloudApiThrottled,
 	};
+	const templatesOf = async (ctx: ProviderCaller, context: RequestContext) =>
+		(await config.listTemplates(ctx, wire, context)).map(cloudApiTemplateDefinition);
 	return {
 		name: config.name,
 		displayName: config.displayName,
@@ -236,6 +255,11 @@ export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider 
 		credentialType: config.credentialType,
 		fields: [recipientField],
 		can: { sources: ['binary', 'url', 'mediaId'], replyContext: true, callbackData: true, urlUpload: true, uploadPacing: true },
+		templateValueExample: 'e.g. spring_promo|en_US',
+
+		async listTemplates(ctx: ILoadOptionsFunctions) {
+			return await templatesOf(ctx, editorRequestContext(ctx.getNode()));
+		},
 
 		target(ctx: IExecuteFunctions, context: RequestContext): ProviderTarget {
 			const field = recipientField.displayName;
@@ -246,9 +270,15 @@ export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider 
 
 			return {
 				recipient,
+				async findTemplate(value: string) {
+					const { name, language } = parseTemplateValue(context, value);
+					// One credential per run, so one listing serves every item.
+					const definitions = await templatesOnce(context.templateLists, config.name, async () => await templatesOf(ctx, context));
+					return findCloudApiTemplate(definitions, name, language);
+				},
 				async send(source: VideoSource, message: MessageOptions): Promise<SendOutcome> {
 					let mediaId: string | null = null;
-					let video: CloudApiVideoMessage['video'];
+					let video: CloudApiHeaderVideo;
 					if (source.kind === 'binary') {
 						mediaId = await mediaIdFor(ctx, wire, context, source);
 						video = { id: mediaId };
@@ -261,12 +291,16 @@ export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider 
 					const body = (await callProvider(ctx, wire, context, {
 						method: 'POST',
 						path: '/messages',
-						json: buildVideoMessage(addressee, video, message),
+						json: message.template
+							? buildTemplateMessage(addressee, video, message.template, message)
+							: buildVideoMessage(addressee, video, message),
 						createsMessage: true,
 					})) as Partial<CloudApiMessageResponse>;
 					const messageId = Array.isArray(body.messages) ? body.messages[0]?.id : undefined;
 					if (typeof messageId !== 'string') throw unreadableAnswer(wire, context, 'the message send', body, true);
-					return { provider: config.name, recipient, status: 'accepted', messageId, mediaId, response: body as IDataObject };
+					const outcome: SendOutcome = { provider: config.name, recipient, status: 'accepted', messageId, mediaId, response: body as IDataObject };
+					if (message.template) outcome.template = { name: message.template.name, language: message.template.language };
+					return outcome;
 				},
 			};
 		},

@@ -1,6 +1,8 @@
-import type { ProviderErrorText } from '../transport';
-import { credentialBaseUrl } from '../transport';
+import { readAllPages } from '../templates';
+import type { ProviderCaller, ProviderErrorText, ProviderWire, RequestContext } from '../transport';
+import { callProvider, credentialBaseUrl } from '../transport';
 import { cloudApiProvider } from './cloudApi';
+import type { CloudApiTemplate } from './cloudApiTemplates';
 
 /** 360dialog's own answers, `{"error": "Invalid request"}`, besides the Meta errors it passes through. */
 function describeOwnError(statusCode: number, text: string): ProviderErrorText | undefined {
@@ -20,6 +22,36 @@ function describeOwnError(statusCode: number, text: string): ProviderErrorText |
 	return undefined;
 }
 
+/** 200 answer of `GET /v1/configs/templates`. */
+interface Dialog360TemplatePage {
+	count?: number;
+	total?: number;
+	offset?: number;
+	limit?: number;
+	waba_templates?: CloudApiTemplate[];
+}
+
+const TEMPLATE_PAGE_SIZE = 50;
+
+async function listTemplates(ctx: ProviderCaller, wire: ProviderWire, context: RequestContext): Promise<CloudApiTemplate[]> {
+	let offset = 0;
+	const pages = await readAllPages<Dialog360TemplatePage>(
+		async () =>
+			(await callProvider(ctx, wire, context, {
+				method: 'GET',
+				path: '/v1/configs/templates',
+				qs: { limit: TEMPLATE_PAGE_SIZE, offset },
+				createsMessage: false,
+			})) as Dialog360TemplatePage,
+		(page) => {
+			const count = Array.isArray(page.waba_templates) ? page.waba_templates.length : 0;
+			offset += count;
+			return count > 0 && offset < Number(page.total ?? 0);
+		},
+	);
+	return pages.flatMap((page) => (Array.isArray(page.waba_templates) ? page.waba_templates : []));
+}
+
 /** 360dialog's Cloud API (v2): one API key per WhatsApp number, so no phone number id in paths. */
 export const dialog360 = cloudApiProvider({
 	name: 'dialog360',
@@ -29,4 +61,5 @@ export const dialog360 = cloudApiProvider({
 	secretField: 'apiKey',
 	apiRoot: credentialBaseUrl,
 	ownError: describeOwnError,
+	listTemplates,
 });

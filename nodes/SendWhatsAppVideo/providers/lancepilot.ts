@@ -1,9 +1,12 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeProperties } from 'n8n-workflow';
 
 import { phoneNumberField } from '../description';
 import { appendVideoPart } from '../media';
-import type { ProviderErrorText, ProviderWire, RequestContext } from '../transport';
-import { callProvider, credentialBaseUrl } from '../transport';
+import type { TemplateDefinition, TemplateLookup, TemplateMessage } from '../templates';
+import { TEMPLATE_FIELD, headerFormatOf, readAllPages, templatesOnce } from '../templates';
+import type { ProviderCaller, ProviderErrorText, ProviderWire, RequestContext } from '../transport';
+import { callProvider, credentialBaseUrl, editorRequestContext } from '../transport';
+import type { FieldContext } from '../validation';
 import { invalidField, looksLikeBsuid, normalisePhoneNumber, quote, requireText, requireUuid } from '../validation';
 import type { MessageOptions, ProviderTarget, SendOutcome, VideoProvider, VideoSource } from './types';
 
@@ -18,6 +21,37 @@ interface LancepilotCreatedResponse extends IDataObject {
 	status: number;
 	message: string;
 	data: IDataObject;
+}
+
+/** A template as `GET /workspaces/{ws}/templates` lists it. */
+interface LancepilotTemplate {
+	id: number;
+	name: string;
+	language: string;
+	category?: string;
+	status: string;
+	components?: {
+		header?: { type?: string; text?: string; media?: { type?: string; handle?: string } } | null;
+		body?: { text?: string; variables?: string[] } | null;
+		footer?: unknown;
+		buttons?: Array<{ type?: string; text?: string; url?: string; variables?: string[] }> | null;
+	};
+}
+
+/** 200 answer of the template listing (Laravel pagination). */
+interface LancepilotTemplatePage {
+	data?: LancepilotTemplate[];
+	meta?: { current_page?: number; last_page?: number; per_page?: number; total?: number };
+}
+
+/** `POST …/template-messages` with a JSON body (header video by URL). */
+interface LancepilotTemplateJsonBody extends IDataObject {
+	template_id: number;
+	template_data: {
+		header: IDataObject;
+		body?: { variables: string[] };
+		buttons?: Array<{ type: 'URL'; variables: string[] }>;
+	};
 }
 
 /** 401 / 404 / 422 answers (Laravel). */
@@ -117,6 +151,93 @@ async function videoBody(source: VideoSource, caption: string): Promise<{ json?:
 	throw new Error('Lancepilot cannot send by media ID');
 }
 
+/**
+ * Where the header's video goes in `template_data`. The detailed API pages say `header.file`; one
+ * older page shows `header.media.file`. Both the JSON body and the multipart names come from here.
+ */
+const HEADER_FILE_PATH = ['header', 'file'];
+
+function multipartName(path: Array<string | number>): string {
+	return `template_data${path.map((segment) => `[${segment}]`).join('')}`;
+}
+
+function headerWithFile(url: string): IDataObject {
+	return HEADER_FILE_PATH.slice(1).reduceRight<IDataObject | string>((inner, key) => ({ [key]: inner }), url) as IDataObject;
+}
+
+async function templateBody(
+	source: VideoSource,
+	template: TemplateMessage,
+): Promise<{ json?: LancepilotTemplateJsonBody; form?: FormData }> {
+	const templateId = template.id as number;
+	const buttons = template.buttonParameter !== undefined ? [{ type: 'URL' as const, variables: [template.buttonParameter] }] : undefined;
+	if (source.kind === 'url') {
+		const json: LancepilotTemplateJsonBody = { template_id: templateId, template_data: { header: headerWithFile(source.url) } };
+		if (template.bodyParameters.length) json.template_data.body = { variables: template.bodyParameters };
+		if (buttons) json.template_data.buttons = buttons;
+		return { json };
+	}
+	if (source.kind !== 'binary') throw new Error('Lancepilot cannot send by media ID');
+	const form = new FormData();
+	form.append('template_id', String(templateId));
+	appendVideoPart(form, multipartName(HEADER_FILE_PATH), await source.load());
+	template.bodyParameters.forEach((text, index) => form.append(multipartName(['body', 'variables', index]), text));
+	if (buttons) {
+		form.append(multipartName(['buttons', 0, 'type']), 'URL');
+		form.append(multipartName(['buttons', 0, 'variables', 0]), buttons[0].variables[0]);
+	}
+	return { form };
+}
+
+function lancepilotTemplateDefinition(template: LancepilotTemplate): TemplateDefinition {
+	const header = template.components?.header;
+	const urlButton = template.components?.buttons?.find((button) => button.type?.toUpperCase() === 'URL')?.url;
+	return {
+		value: String(template.id),
+		id: template.id,
+		name: template.name,
+		language: template.language,
+		status: String(template.status ?? '').toUpperCase(),
+		headerFormat: !header ? 'NONE' : header.type === 'media' ? headerFormatOf(header.media?.type) : headerFormatOf(header.type),
+		bodyText: template.components?.body?.text ?? '',
+		...(urlButton !== undefined ? { urlButton } : {}),
+	};
+}
+
+const TEMPLATE_PAGE_SIZE = 50;
+
+async function listWorkspaceTemplates(ctx: ProviderCaller, context: RequestContext, workspaceId: string): Promise<TemplateDefinition[]> {
+	let page = 0;
+	const pages = await readAllPages<LancepilotTemplatePage>(
+		async () =>
+			(await callProvider(ctx, wire, context, {
+				method: 'GET',
+				path: `/workspaces/${workspaceId}/templates`,
+				qs: { per_page: TEMPLATE_PAGE_SIZE, page: ++page },
+				createsMessage: false,
+			})) as LancepilotTemplatePage,
+		(answer) => Array.isArray(answer.data) && answer.data.length > 0 && page < Number(answer.meta?.last_page ?? 0),
+	);
+	return pages.flatMap((answer) => (Array.isArray(answer.data) ? answer.data : [])).map(lancepilotTemplateDefinition);
+}
+
+/** The Template parameter holds Lancepilot's numeric template id. */
+function parseTemplateId(context: FieldContext, value: string): number {
+	if (!/^\d+$/.test(value) || Number(value) < 1) {
+		throw invalidField(
+			context,
+			TEMPLATE_FIELD,
+			`${quote(value)} is not a Lancepilot template ID`,
+			'Pick the template from the list, or enter its numeric ID from Lancepilot, e.g. 41.',
+		);
+	}
+	return Number(value);
+}
+
+function readWorkspaceId(context: FieldContext, value: unknown): string {
+	return requireUuid(context, 'Workspace ID', requireText(context, 'Workspace ID', value, { required: true }));
+}
+
 const fields: INodeProperties[] = [
 	{
 		displayName: 'Workspace ID',
@@ -158,14 +279,16 @@ export const lancepilot: VideoProvider = {
 	credentialType: wire.credentialType,
 	fields,
 	can: { sources: ['binary', 'url'], replyContext: false, callbackData: false, urlUpload: false, uploadPacing: false },
+	templateValueExample: 'e.g. 41',
+
+	async listTemplates(ctx: ILoadOptionsFunctions) {
+		const context = editorRequestContext(ctx.getNode());
+		return await listWorkspaceTemplates(ctx, context, readWorkspaceId(context, ctx.getCurrentNodeParameter('workspaceId')));
+	},
 
 	target(ctx: IExecuteFunctions, context: RequestContext): ProviderTarget {
 		const { itemIndex } = context;
-		const workspaceId = requireUuid(
-			context,
-			'Workspace ID',
-			requireText(context, 'Workspace ID', ctx.getNodeParameter('workspaceId', itemIndex, ''), { required: true }),
-		);
+		const workspaceId = readWorkspaceId(context, ctx.getNodeParameter('workspaceId', itemIndex, ''));
 		const contactBy = ctx.getNodeParameter('contactBy', itemIndex, 'number') as 'number' | 'id';
 		let recipient: string;
 		let contactPath: string;
@@ -191,20 +314,29 @@ export const lancepilot: VideoProvider = {
 			recipient = normalisePhoneNumber(context, phoneNumberField.displayName, typed);
 			contactPath = `contacts/number/${lancepilotNumberPathSegment(recipient)}`;
 		}
-		const path = `/workspaces/${workspaceId}/${contactPath}/messages/video`;
 
 		return {
 			recipient,
+			async findTemplate(value: string): Promise<TemplateLookup> {
+				const id = parseTemplateId(context, value);
+				const definitions = await templatesOnce(
+					context.templateLists,
+					workspaceId,
+					async () => await listWorkspaceTemplates(ctx, context, workspaceId),
+				);
+				return { asked: `ID ${id}`, definition: definitions.find((definition) => definition.id === id), otherLanguages: [] };
+			},
 			async send(source: VideoSource, message: MessageOptions): Promise<SendOutcome> {
+				const { template } = message;
 				const body = asCreatedResponse(
 					await callProvider(ctx, wire, context, {
 						method: 'POST',
-						path,
-						...(await videoBody(source, message.caption)),
+						path: `/workspaces/${workspaceId}/${contactPath}/${template ? 'template-messages' : 'messages/video'}`,
+						...(template ? await templateBody(source, template) : await videoBody(source, message.caption)),
 						createsMessage: true,
 					}),
 				);
-				return {
+				const outcome: SendOutcome = {
 					provider: 'lancepilot',
 					recipient,
 					status: 'created',
@@ -212,6 +344,8 @@ export const lancepilot: VideoProvider = {
 					mediaId: null,
 					response: body,
 				};
+				if (template) outcome.template = { id: template.id ?? null, name: template.name, language: template.language };
+				return outcome;
 			},
 		};
 	},

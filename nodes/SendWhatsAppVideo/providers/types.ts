@@ -1,6 +1,7 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { VideoFile } from '../media';
+import type { TemplateDefinition, TemplateLookup, TemplateMessage } from '../templates';
 import type { RequestContext } from '../transport';
 
 export type SourceKind = 'binary' | 'url' | 'mediaId';
@@ -18,11 +19,14 @@ export type VideoSource =
 	| { kind: 'mediaId'; mediaId: string };
 
 export interface MessageOptions {
+	/** Empty for templates: WhatsApp shows no caption under a template's header. */
 	caption: string;
 	/** Only for providers that can reply: reply to this WhatsApp message id. */
 	replyToMessageId: string;
 	/** Only for providers that can carry it: echoed back in status webhooks. */
 	callbackData: string;
+	/** Send this approved template, with the video as its header, instead of a video message. */
+	template?: TemplateMessage;
 }
 
 /** What the node puts on the output item for one sent video. */
@@ -34,11 +38,15 @@ export interface SendOutcome extends IDataObject {
 	messageId: string | null;
 	mediaId: string | null;
 	response: IDataObject;
+	/** For a template: its name and language (and the provider's id where it has one). */
+	template?: IDataObject;
 }
 
 /** A recipient read from one item's parameters and checked, ready to send to. */
 export interface ProviderTarget {
 	recipient: string;
+	/** Finds the template the Template parameter names, in the account this target sends from. */
+	findTemplate(value: string): Promise<TemplateLookup>;
 	send(source: VideoSource, message: MessageOptions): Promise<SendOutcome>;
 }
 
@@ -69,6 +77,10 @@ export interface VideoProvider {
 	/** The provider's own fields (recipient and the like); the node shows them only when it is chosen. */
 	fields: INodeProperties[];
 	can: ProviderCapabilities;
+	/** What the Template parameter holds for this provider, as a placeholder, e.g. `e.g. 41`. */
+	templateValueExample: string;
+	/** The account's templates for the Template picker, from the node's current parameters. */
+	listTemplates(ctx: ILoadOptionsFunctions): Promise<TemplateDefinition[]>;
 	/** Reads and checks the recipient fields of one item. Sends nothing. */
 	target(ctx: IExecuteFunctions, context: RequestContext): ProviderTarget;
 }
