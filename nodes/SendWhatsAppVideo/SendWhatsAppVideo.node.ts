@@ -1,4 +1,12 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	ILoadOptionsFunctions,
+	INodeExecutionData,
+	INodeListSearchResult,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes, NodeError, NodeOperationError } from 'n8n-workflow';
 
 import { sendNodeCredentials, sendNodeProperties, sendNodeSubtitle } from './description';
@@ -34,7 +42,9 @@ export class SendWhatsAppVideo implements INodeType {
 		name: 'sendWhatsAppVideo',
 		icon: { light: 'file:sendWhatsAppVideo.svg', dark: 'file:sendWhatsAppVideo.dark.svg' },
 		group: ['output'],
-		version: 1,
+		// Version 2: Workspace ID became a picker (a resource locator); version-1 workflows keep their text field.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: sendNodeSubtitle(PROVIDERS),
 		description: `Send a video (binary file or URL) as a WhatsApp message through ${PROVIDERS.map((provider) => provider.displayName).join(', ')}`,
 		defaults: { name: 'Send WhatsApp Video' },
@@ -45,7 +55,12 @@ export class SendWhatsAppVideo implements INodeType {
 		properties: sendNodeProperties(PROVIDERS),
 	};
 
-	methods = { listSearch: { searchTemplates } };
+	methods = {
+		listSearch: Object.assign({ searchTemplates }, ...PROVIDERS.map((provider) => provider.listSearch ?? {})) as Record<
+			string,
+			(this: ILoadOptionsFunctions, filter?: string) => Promise<INodeListSearchResult>
+		>,
+	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();

@@ -21,6 +21,7 @@ import {
 	CALLBACK_DATA_MAX_CHARACTERS,
 	CAPTION_MAX_CHARACTERS,
 	invalidField,
+	locatorValue,
 	quote,
 	requireMaxCharacters,
 	requireText,
@@ -60,11 +61,6 @@ function readMessageOptions(ctx: IExecuteFunctions, context: FieldContext, optio
 		replyToMessageId: requireText(context, 'Reply To Message ID', options.replyToMessageId, { required: false }),
 		callbackData: requireMaxCharacters(context, 'Callback Data', callbackData, CALLBACK_DATA_MAX_CHARACTERS),
 	};
-}
-
-/** A resource locator's value, or the plain text an expression put there. */
-function locatorValue(value: unknown): unknown {
-	return value && typeof value === 'object' && 'value' in value ? (value as { value: unknown }).value : value;
 }
 
 /** Reads the template parameters and checks them against the template's definition at the provider. */

@@ -29,6 +29,11 @@ export function invalidField(
 	);
 }
 
+/** A resource locator's value, or the plain text a version-1 field or an expression holds. */
+export function locatorValue(value: unknown): unknown {
+	return value && typeof value === 'object' && 'value' in value ? (value as { value: unknown }).value : value;
+}
+
 /** Shortens user input echoed in an error so a pasted blob does not swamp the message. */
 export function quote(value: unknown): string {
 	const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);

@@ -51,15 +51,24 @@ function effectiveParameters(parameters: INodeParameters): INodeParameters {
 	return { ...values, ...parameters };
 }
 
-/** n8n's displayOptions rule: every `show` key matches and no `hide` key matches ('/x' = root). */
-function isShown(property: INodeProperties, local: INodeParameters, root: INodeParameters): boolean {
-	const valueOf = (key: string) => (key.startsWith('/') ? root[key.slice(1)] : local[key]);
+/** One allowed value of a displayOptions rule: a plain value, or a condition such as `{ _cnd: { gte: 2 } }`. */
+function matches(allowed: unknown, value: unknown): boolean {
+	const condition = (allowed as { _cnd?: Record<string, number> } | null)?._cnd;
+	if (!condition) return allowed === value;
+	return Object.entries(condition).every(([operator, bound]) =>
+		operator === 'gte' ? Number(value) >= bound : operator === 'lte' ? Number(value) <= bound : operator === 'eq' ? value === bound : false,
+	);
+}
+
+/** n8n's displayOptions rule: every `show` key matches and no `hide` key matches ('/x' = root, '@version' = the node's version). */
+function isShown(property: INodeProperties, local: INodeParameters, root: INodeParameters, version: number): boolean {
+	const valueOf = (key: string) => (key === '@version' ? version : key.startsWith('/') ? root[key.slice(1)] : local[key]);
 	const { show, hide } = property.displayOptions ?? {};
 	for (const [key, allowed] of Object.entries(show ?? {})) {
-		if (!(allowed as unknown[]).includes(valueOf(key))) return false;
+		if (!(allowed as unknown[]).some((entry) => matches(entry, valueOf(key)))) return false;
 	}
 	for (const [key, hidden] of Object.entries(hide ?? {})) {
-		if ((hidden as unknown[]).includes(valueOf(key))) return false;
+		if ((hidden as unknown[]).some((entry) => matches(entry, valueOf(key)))) return false;
 	}
 	return true;
 }
@@ -68,13 +77,14 @@ function isShown(property: INodeProperties, local: INodeParameters, root: INodeP
 function parameterProblems(node: WorkflowNode): string[] {
 	const problems: string[] = [];
 	const params = effectiveParameters(node.parameters);
+	const shownHere = (property: INodeProperties, local: INodeParameters = params) => isShown(property, local, params, node.typeVersion);
 	for (const [name, value] of Object.entries(node.parameters)) {
 		const definitions = properties.filter((p) => p.name === name);
 		if (definitions.length === 0) {
 			problems.push(`"${name}" is not a parameter of the node`);
 			continue;
 		}
-		const shown = definitions.filter((p) => isShown(p, params, params));
+		const shown = definitions.filter((p) => shownHere(p));
 		if (shown.length === 0) {
 			problems.push(`"${name}" is set but not shown for these settings`);
 			continue;
@@ -89,18 +99,18 @@ function parameterProblems(node: WorkflowNode): string[] {
 				for (const [option, optionValue] of Object.entries((value ?? {}) as IDataObject)) {
 					const sub = (definition.options ?? []).find((o) => (o as INodeProperties).name === option) as INodeProperties | undefined;
 					if (!sub) problems.push(`"${name}.${option}" is not an option of the node`);
-					else if (!isShown(sub, (value ?? {}) as INodeParameters, params)) problems.push(`"${name}.${option}" is not shown for these settings`);
+					else if (!shownHere(sub, (value ?? {}) as INodeParameters)) problems.push(`"${name}.${option}" is not shown for these settings`);
 					else if (optionValue === '') problems.push(`"${name}.${option}" is empty`);
 				}
 			}
 		}
 	}
 	for (const property of properties) {
-		if (property.required && isShown(property, params, params) && (params[property.name] ?? '') === '') {
+		if (property.required && shownHere(property) && (params[property.name] ?? '') === '') {
 			problems.push(`required parameter "${property.name}" is empty`);
 		}
 	}
-	const wanted = (description.credentials ?? []).filter((c) => isShown(c as INodeProperties, params, params)).map((c) => c.name);
+	const wanted = (description.credentials ?? []).filter((c) => shownHere(c as INodeProperties)).map((c) => c.name);
 	const given = Object.keys(node.credentials ?? {});
 	if (JSON.stringify(given) !== JSON.stringify(wanted)) {
 		problems.push(`credentials ${JSON.stringify(given)} should be ${JSON.stringify(wanted)}`);

@@ -61,6 +61,8 @@ export interface RunOptions {
 	/** The node class to run; the tests run the sources, the demo runs the built package. */
 	nodeType?: INodeType;
 	credentialTypes?: ICredentialType[];
+	/** The send node's version; default 1, as the saved workflows most tests stand for. */
+	typeVersion?: number;
 }
 
 export interface RunResult {
@@ -171,13 +173,16 @@ function additionalDataFor(
 }
 
 /**
- * Opens the Template picker as the editor does: n8n-core's LoadOptionsContext for the send node with
- * the panel's current parameters, calling the node's list search method with real HTTP.
+ * Opens one of the node's searchable lists (a resource locator's "From List") as the editor does:
+ * n8n-core's LoadOptionsContext for the send node with the panel's current parameters, calling the
+ * node's list search method with real HTTP.
  */
-export async function searchTemplates(options: {
+export async function searchList(options: {
+	method: string;
 	parameters: INodeParameters;
 	credentials: Record<string, ICredentialDataDecryptedObject>;
 	filter?: string;
+	typeVersion?: number;
 }): Promise<INodeListSearchResult> {
 	const nodeType = new SendWhatsAppVideo();
 	const credentialTypes = [new LancepilotApi(), new Dialog360Api(), new WhatsAppCloudApi()];
@@ -186,7 +191,7 @@ export async function searchTemplates(options: {
 		id: 'send',
 		name: 'Send WhatsApp Video',
 		type: NODE_TYPE,
-		typeVersion: 1,
+		typeVersion: options.typeVersion ?? 2,
 		position: [0, 0],
 		parameters: options.parameters,
 		credentials: Object.fromEntries(credentialTypes.map((type) => [type.name, { id: type.name, name: `${type.displayName} account` }])),
@@ -196,8 +201,9 @@ export async function searchTemplates(options: {
 	const workflowData = { id: 'editor', name: 'editor', nodes: [node], connections: {}, active: false, settings: {} } as unknown as IWorkflowBase;
 	const additionalData = additionalDataFor(new ExecutionLifecycleHooks('manual', 'editor', workflowData), credentialsHelper);
 	additionalData.currentNodeParameters = options.parameters;
-	const context = new LoadOptionsContext(workflow, node, additionalData, 'parameters.template');
-	const search = nodeType.methods.listSearch.searchTemplates;
+	const context = new LoadOptionsContext(workflow, node, additionalData, 'parameters');
+	const search = nodeType.methods.listSearch[options.method];
+	if (!search) throw new Error(`The node has no list search method ${options.method}`);
 	return await search.call(context, options.filter);
 }
 
@@ -225,7 +231,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
 			id: 'send',
 			name: 'Send WhatsApp Video',
 			type: options.typeName ?? NODE_TYPE,
-			typeVersion: 1,
+			typeVersion: options.typeVersion ?? 1,
 			position: [200, 0],
 			parameters: options.parameters,
 			credentials: Object.fromEntries(

@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeListSearchResult, INodeProperties } from 'n8n-workflow';
 
 import { phoneNumberField } from '../description';
 import { appendVideoPart } from '../media';
@@ -7,7 +7,7 @@ import { TEMPLATE_FIELD, headerFormatOf, readAllPages, templatesOnce } from '../
 import type { ProviderCaller, ProviderErrorText, ProviderWire, RequestContext } from '../transport';
 import { callProvider, credentialBaseUrl, editorRequestContext } from '../transport';
 import type { FieldContext } from '../validation';
-import { invalidField, looksLikeBsuid, normalisePhoneNumber, quote, requireText, requireUuid } from '../validation';
+import { invalidField, locatorValue, looksLikeBsuid, normalisePhoneNumber, quote, requireText, requireUuid } from '../validation';
 import type { MessageOptions, ProviderTarget, SendOutcome, VideoProvider, VideoSource } from './types';
 
 /** `POST .../messages/video` with a JSON body (video by URL). */
@@ -234,8 +234,39 @@ function parseTemplateId(context: FieldContext, value: string): number {
 	return Number(value);
 }
 
+/** Version 1 holds the UUID as text; version 2 a resource locator (picked from the list or typed). */
 function readWorkspaceId(context: FieldContext, value: unknown): string {
-	return requireUuid(context, 'Workspace ID', requireText(context, 'Workspace ID', value, { required: true }));
+	return requireUuid(context, 'Workspace ID', requireText(context, 'Workspace ID', locatorValue(value), { required: true }));
+}
+
+const UUID_REGEX_SOURCE = '^\\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\s*$';
+
+/** 200 answer of `GET /workspaces`. */
+interface LancepilotWorkspacePage {
+	data?: Array<{ id: string; attributes?: { name?: string } }>;
+	meta?: { current_page?: number; last_page?: number };
+}
+
+/** The Workspace picker: the workspaces the credential's token can use. */
+async function searchLancepilotWorkspaces(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+	const context = editorRequestContext(this.getNode());
+	let page = 0;
+	const pages = await readAllPages<LancepilotWorkspacePage>(
+		async () =>
+			(await callProvider(this, wire, context, {
+				method: 'GET',
+				path: '/workspaces',
+				qs: { page: ++page },
+				createsMessage: false,
+			})) as LancepilotWorkspacePage,
+		(answer) => Array.isArray(answer.data) && answer.data.length > 0 && page < Number(answer.meta?.last_page ?? 0),
+	);
+	const wanted = (filter ?? '').trim().toLowerCase();
+	const workspaces = pages
+		.flatMap((answer) => (Array.isArray(answer.data) ? answer.data : []))
+		.map((workspace) => ({ name: workspace.attributes?.name || workspace.id, value: workspace.id }))
+		.filter((workspace) => !wanted || `${workspace.name} ${workspace.value}`.toLowerCase().includes(wanted));
+	return { results: workspaces.sort((a, b) => a.name.localeCompare(b.name)) };
 }
 
 const fields: INodeProperties[] = [
@@ -246,7 +277,39 @@ const fields: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'e.g. 3f1c2a9e-7b4d-4e8a-9c6f-1a2b3c4d5e6f',
-		description: 'UUID of the Lancepilot workspace that owns the WhatsApp number',
+		description:
+			"UUID of the Lancepilot workspace that owns the WhatsApp number. Lancepilot's GET /workspaces lists the token's workspaces with their IDs.",
+		displayOptions: { show: { '@version': [1] } },
+	},
+	{
+		displayName: 'Workspace ID',
+		name: 'workspaceId',
+		type: 'resourceLocator',
+		required: true,
+		default: { mode: 'list', value: '' },
+		description: 'The Lancepilot workspace that owns the WhatsApp number',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a workspace...',
+				typeOptions: { searchListMethod: 'searchLancepilotWorkspaces', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. 3f1c2a9e-7b4d-4e8a-9c6f-1a2b3c4d5e6f',
+				validation: [
+					{
+						type: 'regex',
+						properties: { regex: UUID_REGEX_SOURCE, errorMessage: 'A workspace ID is a UUID, e.g. 3f1c2a9e-7b4d-4e8a-9c6f-1a2b3c4d5e6f' },
+					},
+				],
+			},
+		],
+		displayOptions: { show: { '@version': [{ _cnd: { gte: 2 } }] } },
 	},
 	{
 		displayName: 'Find Contact By',
@@ -280,6 +343,7 @@ export const lancepilot: VideoProvider = {
 	fields,
 	can: { sources: ['binary', 'url'], replyContext: false, callbackData: false, urlUpload: false, uploadPacing: false },
 	templateValueExample: 'e.g. 41',
+	listSearch: { searchLancepilotWorkspaces },
 
 	async listTemplates(ctx: ILoadOptionsFunctions) {
 		const context = editorRequestContext(ctx.getNode());

@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeListSearchResult, INodeProperties } from 'n8n-workflow';
 
 import type { VideoFile } from '../media';
 import type { TemplateDefinition, TemplateLookup, TemplateMessage } from '../templates';
@@ -81,6 +81,8 @@ export interface VideoProvider {
 	templateValueExample: string;
 	/** The account's templates for the Template picker, from the node's current parameters. */
 	listTemplates(ctx: ILoadOptionsFunctions): Promise<TemplateDefinition[]>;
+	/** Searchable lists for the provider's own resource locator fields, by method name. */
+	listSearch?: Record<string, (this: ILoadOptionsFunctions, filter?: string) => Promise<INodeListSearchResult>>;
 	/** Reads and checks the recipient fields of one item. Sends nothing. */
 	target(ctx: IExecuteFunctions, context: RequestContext): ProviderTarget;
 }

@@ -28,7 +28,7 @@ const CLOUD_API = [
 describe('Send WhatsApp Video node', () => {
 	test('keeps the public contract: type name, version, credentials and parameter names', () => {
 		const { description } = new SendWhatsAppVideo();
-		expect(description).toMatchObject({ name: 'sendWhatsAppVideo', displayName: 'Send WhatsApp Video', version: 1, usableAsTool: true });
+		expect(description).toMatchObject({ name: 'sendWhatsAppVideo', displayName: 'Send WhatsApp Video', version: [1, 2], defaultVersion: 2, usableAsTool: true });
 		expect(description.credentials?.map((credential) => credential.name)).toEqual(['lancepilotApi', 'dialog360Api', 'whatsAppCloudApi']);
 		const names = new Set(description.properties.map((property) => property.name));
 		for (const name of ['provider', 'workspaceId', 'contactBy', 'recipient', 'contactId', 'source', 'binaryPropertyName', 'videoUrl', 'mediaId', 'caption', 'options']) {

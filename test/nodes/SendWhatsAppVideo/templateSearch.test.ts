@@ -1,7 +1,9 @@
-import { searchTemplates } from '../../harness/engine';
+import { searchList } from '../../harness/engine';
 import { D, emulatorCredentials, useEmulator } from '../../harness/setup';
 
 const emulator = useEmulator();
+
+const searchTemplates = (options: Omit<Parameters<typeof searchList>[0], 'method'>) => searchList({ method: 'searchTemplates', ...options });
 
 const PICKERS = [
 	{ provider: 'lancepilot', parameters: { provider: 'lancepilot', workspaceId: D.workspaceId }, spring: '41', tour: '43' },
