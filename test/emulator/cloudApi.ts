@@ -4,10 +4,12 @@
  * it directly, so both provider modules (dialog360.ts, whatsappCloud.ts) delegate here and keep only
  * what differs: mount, paths, authentication and their own error texts.
  *
- * Validation reports only the first problem, as Graph API does.
+ * Validation reports only the first problem, as Graph API does. Template messages are checked
+ * against the template registry in cloudApiTemplates.ts.
  */
+import { checkTemplateMessage } from './cloudApiTemplates';
 import { mediaTypeOf } from './header-params';
-import type { CloudApiProviderName, ParsedPart, ProviderRequest, ProviderResponse, StoredMedia } from './types';
+import type { CloudApiProviderName, ParsedPart, ProviderRequest, ProviderResponse, SentTemplate, StoredMedia } from './types';
 import { codePointLength, fbtraceId, isHttpUrl, isPlainObject, numericId, sha256Hex, wamid } from './values';
 
 /** WhatsApp's limit for video and audio: 16 MB, i.e. 16 MiB here. */
@@ -31,6 +33,12 @@ const META_TITLES: Record<number, string> = {
 	131053: 'Media upload error',
 	131056: '(Business Account, Consumer Account) pair rate limit hit',
 	131062: 'BSUID recipients are not supported for this message',
+	132000: 'Number of parameters does not match the expected number of params',
+	132001: 'Template name does not exist in the translation',
+	132005: 'Translated text too long',
+	132012: 'Parameter format does not match format in the created template',
+	132015: 'Template is paused',
+	132016: 'Template is disabled',
 };
 
 export interface MetaErrorOptions {
@@ -136,6 +144,7 @@ const MESSAGE_KEYS = new Set([
 	'recipient',
 	'type',
 	'video',
+	'template',
 	'context',
 	'biz_opaque_callback_data',
 ]);
@@ -282,7 +291,7 @@ export class CloudApi {
 		};
 	}
 
-	/** `POST /messages` with a video message. */
+	/** `POST /messages` with a video or a template message. */
 	sendMessage(request: ProviderRequest): ProviderResponse {
 		const { body } = request;
 		const mediaType = request.mediaType;
@@ -322,42 +331,11 @@ export class CloudApi {
 			return invalid('The parameter to or recipient is required.');
 		}
 		if (value.type === undefined) return invalid('The parameter type is required.');
-		if (value.type !== 'video') return invalid('Param type must be "video" (the emulator implements video messages only)');
-
-		const video = value.video;
-		if (video === undefined) return invalid('The parameter video is required.');
-		if (!isPlainObject(video)) return invalid('Param video must be an object');
-		for (const key of Object.keys(video)) {
-			if (!VIDEO_KEYS.has(key)) return invalid(`Unexpected key "${key}" on param "video".`);
-		}
-		const hasId = video.id !== undefined;
-		const hasLink = video.link !== undefined;
-		if (hasId === hasLink) {
-			return invalid(`Param video must contain exactly one of video['id'] or video['link'] (got ${hasId ? 'both' : 'neither'})`);
-		}
-		let source: 'media-id' | 'link';
-		if (hasId) {
-			const media = typeof video.id === 'string' ? this.media.get(video.id) : undefined;
-			// Graph API rejects an unknown id synchronously with code 100, so the emulator does too.
-			if (!media) return invalid("Param video['id'] is not a valid whatsapp business account media attachment ID");
-			if (!VIDEO_MEDIA_TYPES.has(media.mimeType)) {
-				return invalid(`Param video['id'] refers to media of type ${media.mimeType}, not video/mp4 or video/3gpp`);
-			}
-			source = 'media-id';
-		} else {
-			if (typeof video.link !== 'string' || !isHttpUrl(video.link)) {
-				return invalid("Param video['link'] must be an http or https URL");
-			}
-			source = 'link';
-		}
-		let caption: string | undefined;
-		if (video.caption !== undefined) {
-			if (typeof video.caption !== 'string') return invalid("Param video['caption'] must be a string");
-			if (codePointLength(video.caption) > CLOUD_API_MAX_CAPTION) {
-				return invalid(`Param video['caption'] must be at most ${CLOUD_API_MAX_CAPTION} characters`);
-			}
-			caption = video.caption;
-		}
+		let content: MessageContent | ProviderResponse;
+		if (value.type === 'video') content = this.videoContent(value);
+		else if (value.type === 'template') content = this.templateContent(value);
+		else return invalid('Param type must be "video" or "template" (the emulator implements video and template messages only)');
+		if ('status' in content) return content;
 
 		if (value.context !== undefined) {
 			const context = value.context;
@@ -391,9 +369,64 @@ export class CloudApi {
 				messageId,
 				recipient: to,
 				...(bsuid ? { recipientKind: 'bsuid' as const } : {}),
-				source,
-				...(caption !== undefined ? { caption } : {}),
+				...(content.source !== undefined ? { source: content.source } : {}),
+				...(content.caption !== undefined ? { caption: content.caption } : {}),
+				...(content.template !== undefined ? { template: content.template } : {}),
 			},
 		};
 	}
+
+	/** `type: "video"`: exactly one of `video.id` (a medium this provider stores) or `video.link`. */
+	private videoContent(value: Record<string, unknown>): MessageContent | ProviderResponse {
+		if (value.template !== undefined) return invalid('Param template is not allowed in a message of type video');
+		const video = value.video;
+		if (video === undefined) return invalid('The parameter video is required.');
+		if (!isPlainObject(video)) return invalid('Param video must be an object');
+		for (const key of Object.keys(video)) {
+			if (!VIDEO_KEYS.has(key)) return invalid(`Unexpected key "${key}" on param "video".`);
+		}
+		const hasId = video.id !== undefined;
+		const hasLink = video.link !== undefined;
+		if (hasId === hasLink) {
+			return invalid(`Param video must contain exactly one of video['id'] or video['link'] (got ${hasId ? 'both' : 'neither'})`);
+		}
+		let source: 'media-id' | 'link';
+		if (hasId) {
+			const media = typeof video.id === 'string' ? this.media.get(video.id) : undefined;
+			// Graph API rejects an unknown id synchronously with code 100, so the emulator does too.
+			if (!media) return invalid("Param video['id'] is not a valid whatsapp business account media attachment ID");
+			if (!VIDEO_MEDIA_TYPES.has(media.mimeType)) {
+				return invalid(`Param video['id'] refers to media of type ${media.mimeType}, not video/mp4 or video/3gpp`);
+			}
+			source = 'media-id';
+		} else {
+			if (typeof video.link !== 'string' || !isHttpUrl(video.link)) {
+				return invalid("Param video['link'] must be an http or https URL");
+			}
+			source = 'link';
+		}
+		if (video.caption !== undefined) {
+			if (typeof video.caption !== 'string') return invalid("Param video['caption'] must be a string");
+			if (codePointLength(video.caption) > CLOUD_API_MAX_CAPTION) {
+				return invalid(`Param video['caption'] must be at most ${CLOUD_API_MAX_CAPTION} characters`);
+			}
+			return { source, caption: video.caption };
+		}
+		return { source };
+	}
+
+	/** `type: "template"`: an approved template of the registry with matching parameters. */
+	private templateContent(value: Record<string, unknown>): MessageContent | ProviderResponse {
+		if (value.video !== undefined) return invalid('Param video is not allowed in a message of type template');
+		const check = checkTemplateMessage(value.template, (id) => this.media.get(id));
+		if (!check.ok) return metaError(check.code, check.details);
+		return { ...(check.source !== undefined ? { source: check.source } : {}), template: check.template };
+	}
+}
+
+/** What a message carries besides recipient and options, as recorded in `created`. */
+interface MessageContent {
+	source?: 'link' | 'media-id';
+	caption?: string;
+	template?: SentTemplate;
 }

@@ -1,20 +1,23 @@
 /**
- * 360dialog's WhatsApp Cloud API proxy (v2), as far as the node uses it (PROVIDERS.md): the business
- * profile (credential test), media upload/lookup/delete and video messages. The Cloud API endpoints
- * themselves live in cloudApi.ts (360dialog passes Meta's API through, errors in Meta's shape); this
- * file owns what is 360dialog's own: the mount, the paths without version or phone number id, the
- * `D360-API-KEY` header and the flat `{"error":"Invalid request"}` shape used for authentication
- * failures and provider-level faults.
+ * 360dialog's WhatsApp Cloud API proxy (v2), as far as the node uses it (README, "Contracts"): the
+ * business profile (credential test), media upload/lookup/delete, video and template messages and the
+ * template listing (`GET /v1/configs/templates`). The Cloud API endpoints themselves live in
+ * cloudApi.ts (360dialog passes Meta's API through, errors in Meta's shape); this file owns what is
+ * 360dialog's own: the mount, the paths without version or phone number id, the `D360-API-KEY`
+ * header, the listing's paging and the flat `{"error":"Invalid request"}` shape used for
+ * authentication failures and provider-level faults.
  */
 import {
 	CLOUD_API_MAX_CALLBACK_DATA,
 	CLOUD_API_MAX_CAPTION,
 	CLOUD_API_MAX_MEDIA_BYTES,
 	CloudApi,
+	metaError,
 	nonexistingField,
 	unknownPath,
 	unsupportedRequest,
 } from './cloudApi';
+import { EMULATOR_TEMPLATES, toCloudApiTemplate } from './templates';
 import type { ProviderHandler, ProviderRequest, ProviderResponse, StoredMedia } from './types';
 
 export { metaErrorBody, VIDEO_MEDIA_TYPES, type MetaErrorBody, type MetaErrorOptions } from './cloudApi';
@@ -25,6 +28,9 @@ export const DIALOG360_MAX_MEDIA_BYTES = CLOUD_API_MAX_MEDIA_BYTES;
 export const DIALOG360_MAX_CAPTION = CLOUD_API_MAX_CAPTION;
 export const DIALOG360_MAX_CALLBACK_DATA = CLOUD_API_MAX_CALLBACK_DATA;
 export const DIALOG360_OWN_ERROR = { error: 'Invalid request' } as const;
+/** `GET /v1/configs/templates` paging: `limit` default and cap. */
+export const DIALOG360_TEMPLATES_DEFAULT_LIMIT = 50;
+export const DIALOG360_TEMPLATES_MAX_LIMIT = 1000;
 
 const PROFILE: Readonly<Record<string, unknown>> = {
 	about: 'Demo business',
@@ -80,6 +86,8 @@ export class Dialog360Provider implements ProviderHandler {
 				return method === 'POST' ? this.cloud.upload(request) : unsupportedRequest(method, 'media');
 			case '/messages':
 				return method === 'POST' ? this.cloud.sendMessage(request) : unsupportedRequest(method, 'messages');
+			case '/v1/configs/templates':
+				return method === 'GET' ? this.templates(request.query) : unsupportedRequest(method, 'templates');
 		}
 
 		const download = /^\/media-download\/([^/]+)$/.exec(path);
@@ -89,6 +97,24 @@ export class Dialog360Provider implements ProviderHandler {
 		if (single) return this.cloud.mediaObject(method, single[1]);
 
 		return unknownPath(path);
+	}
+
+	/**
+	 * The templates of the number's WhatsApp Business Account, `limit` (default 50, at most 1000) from
+	 * `offset` (default 0). `sort` and `filters` are accepted and ignored: the list is in registry order.
+	 */
+	private templates(query: URLSearchParams): ProviderResponse {
+		const limit = query.get('limit') ?? String(DIALOG360_TEMPLATES_DEFAULT_LIMIT);
+		if (!/^[0-9]+$/.test(limit) || Number(limit) < 1) return metaError(100, 'Param limit must be a positive integer');
+		const offset = query.get('offset') ?? '0';
+		if (!/^[0-9]+$/.test(offset)) return metaError(100, 'Param offset must be a non-negative integer');
+		const size = Math.min(Number(limit), DIALOG360_TEMPLATES_MAX_LIMIT);
+		const start = Number(offset);
+		const page = EMULATOR_TEMPLATES.slice(start, start + size).map(toCloudApiTemplate);
+		return {
+			status: 200,
+			body: { count: page.length, total: EMULATOR_TEMPLATES.length, offset: start, limit: size, waba_templates: page },
+		};
 	}
 
 	private profile(query: URLSearchParams): ProviderResponse {

@@ -1,13 +1,22 @@
 /**
- * Lancepilot API v3, as far as the node uses it (PROVIDERS.md): GET /workspaces and the two
- * "send video" routes. Answers follow Laravel conventions (field-keyed 422 errors, all field errors at
- * once) because that is what the documented responses look like.
+ * Lancepilot API v3, as far as the node uses it (README, "Contracts"): GET /workspaces, the two
+ * "send video" routes, the two "send template message" routes and the template listing (the template
+ * rules live in lancepilotTemplates.ts). Answers follow Laravel conventions (field-keyed 422 errors,
+ * all field errors at once) because that is what the documented responses look like.
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { isJsonMediaType } from './body';
 import { mediaTypeOf } from './header-params';
+import {
+	listTemplates,
+	showTemplate,
+	validateTemplateJson,
+	validateTemplateMultipart,
+	type ValidTemplateMessage,
+} from './lancepilotTemplates';
 import type {
+	CreatedResource,
 	LancepilotRequestInfo,
 	ParsedPart,
 	ProviderHandler,
@@ -58,14 +67,62 @@ interface ValidBody {
 	caption?: string;
 }
 
+type BodyOutcome<T> = { kind: 'valid'; body: T } | { kind: 'invalid' } | { kind: 'malformed-json' };
+
+/**
+ * What every send route does with the body before its own rules: malformed JSON is a 400, an empty
+ * JSON body goes to `empty` (which reports what is missing), JSON and multipart go to their
+ * validators, anything else is a 422 naming the body.
+ */
+function decodeSendBody<T>(
+	request: ProviderRequest,
+	errors: FieldErrors,
+	validate: {
+		empty: () => void;
+		json: (value: unknown) => BodyOutcome<T>;
+		multipart: (parts: ParsedPart[]) => BodyOutcome<T>;
+	},
+): BodyOutcome<T> {
+	const { body } = request;
+	if (body.kind === 'json-malformed') return { kind: 'malformed-json' };
+	if (body.kind === 'empty' && isJsonMediaType(request.mediaType)) {
+		validate.empty();
+		return { kind: 'invalid' };
+	}
+	if (body.kind === 'json') return validate.json(body.value);
+	if (body.kind === 'multipart') return validate.multipart(body.parts);
+	if (body.kind === 'multipart-malformed') {
+		addError(errors, 'body', LANCEPILOT_MESSAGES.malformedMultipart(body.error));
+		return { kind: 'invalid' };
+	}
+	addError(errors, 'body', LANCEPILOT_MESSAGES.bodyContentType);
+	return { kind: 'invalid' };
+}
+
 export interface LancepilotConfig {
 	tokens: readonly string[];
 	workspaces: readonly SeedWorkspace[];
 	omitMessageId: boolean;
 }
 
-const BY_NUMBER_RE = /^\/workspaces\/([^/]+)\/contacts\/number\/([^/]+)\/messages\/video$/;
-const BY_CONTACT_RE = /^\/workspaces\/([^/]+)\/contacts\/([^/]+)\/messages\/video$/;
+type MessageKind = 'video' | 'template';
+
+/** The send routes; for each kind the by-number route comes first, as Laravel registers it, so that "number" is no contact id. */
+const SEND_ROUTES: ReadonlyArray<{ re: RegExp; kind: MessageKind; byNumber: boolean }> = [
+	{ re: /^\/workspaces\/([^/]+)\/contacts\/number\/([^/]+)\/messages\/video$/, kind: 'video', byNumber: true },
+	{ re: /^\/workspaces\/([^/]+)\/contacts\/([^/]+)\/messages\/video$/, kind: 'video', byNumber: false },
+	{ re: /^\/workspaces\/([^/]+)\/contacts\/number\/([^/]+)\/template-messages$/, kind: 'template', byNumber: true },
+	{ re: /^\/workspaces\/([^/]+)\/contacts\/([^/]+)\/template-messages$/, kind: 'template', byNumber: false },
+];
+function matchSendRoute(path: string): { kind: MessageKind; byNumber: boolean; workspace: string; target: string } | undefined {
+	for (const route of SEND_ROUTES) {
+		const match = route.re.exec(path);
+		if (match) return { kind: route.kind, byNumber: route.byNumber, workspace: match[1], target: match[2] };
+	}
+	return undefined;
+}
+
+const TEMPLATES_RE = /^\/workspaces\/([^/]+)\/templates(?:\/([^/]+))?$/;
 const NUMBER_RE = /^\+?[0-9]{8,15}$/;
 
 function json(status: number, body: unknown, headers?: Record<string, string>): ProviderResponse {
@@ -144,17 +201,18 @@ export class LancepilotProvider implements ProviderHandler {
 			});
 		}
 
-		// The by-number route is tried first: Laravel registers it so that "number" is not a contact id.
-		const byNumber = BY_NUMBER_RE.exec(path);
-		const route = byNumber ?? BY_CONTACT_RE.exec(path);
+		const listing = TEMPLATES_RE.exec(path);
+		if (listing) {
+			if (method !== 'GET' && method !== 'HEAD') return this.methodNotAllowed(method, path, 'GET, HEAD');
+			if (!this.findWorkspace(listing[1])) return json(404, { message: LANCEPILOT_MESSAGES.workspaceNotFound, status: 404 });
+			return listing[2] === undefined ? listTemplates(request.query) : showTemplate(listing[2]);
+		}
+
+		const route = matchSendRoute(path);
 		if (!route) return json(404, this.errorBody(404));
 		if (method !== 'POST') return this.methodNotAllowed(method, path, 'POST');
 
-		const workspaceId = safeDecode(route[1]);
-		const workspace =
-			workspaceId !== undefined && isUuid(workspaceId)
-				? this.workspaces.find((w) => w.id.toLowerCase() === workspaceId.toLowerCase())
-				: undefined;
+		const workspace = this.findWorkspace(route.workspace);
 		if (!workspace) return json(404, { message: LANCEPILOT_MESSAGES.workspaceNotFound, status: 404 });
 
 		const errors: FieldErrors = {};
@@ -162,8 +220,8 @@ export class LancepilotProvider implements ProviderHandler {
 		let recipient: string;
 		let contactToCreate: string | undefined;
 
-		if (byNumber) {
-			const raw = byNumber[2];
+		if (route.byNumber) {
+			const raw = route.target;
 			const decoded = safeDecode(raw) ?? raw;
 			const valid = NUMBER_RE.test(decoded);
 			if (!valid) addError(errors, 'number', LANCEPILOT_MESSAGES.numberInvalid);
@@ -182,7 +240,7 @@ export class LancepilotProvider implements ProviderHandler {
 			};
 			recipient = decoded;
 		} else {
-			const contactId = safeDecode(route[2]);
+			const contactId = safeDecode(route.target);
 			const contact =
 				contactId !== undefined && isUuid(contactId)
 					? workspace.contacts.find((c) => c.id.toLowerCase() === contactId.toLowerCase())
@@ -192,7 +250,7 @@ export class LancepilotProvider implements ProviderHandler {
 			recipient = contact.id;
 		}
 
-		const parsed = this.validateBody(request, errors);
+		const parsed = route.kind === 'video' ? this.validateBody(request, errors) : this.validateTemplateBody(request, errors);
 		if (parsed.kind === 'malformed-json') {
 			return { ...json(400, { message: LANCEPILOT_MESSAGES.malformedJson }), lancepilot: info };
 		}
@@ -205,16 +263,29 @@ export class LancepilotProvider implements ProviderHandler {
 			info.target.contactCreated = true;
 		}
 
-		const { source, caption } = parsed.body;
 		const messageId = randomUUID();
 		const data: Record<string, unknown> = this.omitMessageId ? {} : { id: messageId };
 		data.type = 'messages';
-		data.attributes = {
-			contact: recipient,
-			kind: 'video',
-			caption: caption ?? null,
-			file: source.kind === 'link' ? source.url : source.filename,
-		};
+		let created: Omit<Extract<CreatedResource, { kind: 'message' }>, 'kind' | 'provider' | 'messageId' | 'recipient'>;
+		if ('template' in parsed.body) {
+			const { source, sent } = parsed.body;
+			data.attributes = {
+				contact: recipient,
+				kind: 'template',
+				template_id: sent.id,
+				file: source === undefined ? null : source.kind === 'link' ? source.url : source.filename,
+			};
+			created = { ...(source !== undefined ? { source: source.kind } : {}), template: sent };
+		} else {
+			const { source, caption } = parsed.body;
+			data.attributes = {
+				contact: recipient,
+				kind: 'video',
+				caption: caption ?? null,
+				file: source.kind === 'link' ? source.url : source.filename,
+			};
+			created = { source: source.kind, ...(caption !== undefined ? { caption } : {}) };
+		}
 		return {
 			status: 201,
 			body: { status: 201, message: LANCEPILOT_MESSAGES.created, data },
@@ -224,10 +295,17 @@ export class LancepilotProvider implements ProviderHandler {
 				provider: 'lancepilot',
 				...(this.omitMessageId ? {} : { messageId }),
 				recipient,
-				source: source.kind,
-				...(caption !== undefined ? { caption } : {}),
+				...created,
 			},
 		};
+	}
+
+	/** The workspace of a path segment: a UUID, in any letter case, of a seeded workspace. */
+	private findWorkspace(segment: string): SeedWorkspace | undefined {
+		const workspaceId = safeDecode(segment);
+		return workspaceId !== undefined && isUuid(workspaceId)
+			? this.workspaces.find((w) => w.id.toLowerCase() === workspaceId.toLowerCase())
+			: undefined;
 	}
 
 	private isAuthenticated(header: string | string[] | undefined): boolean {
@@ -244,27 +322,22 @@ export class LancepilotProvider implements ProviderHandler {
 		);
 	}
 
-	private validateBody(
-		request: ProviderRequest,
-		errors: FieldErrors,
-	): { kind: 'valid'; body: ValidBody } | { kind: 'invalid' } | { kind: 'malformed-json' } {
-		const { body } = request;
-		const mediaType = request.mediaType;
-		const isJson = isJsonMediaType(mediaType);
+	private validateBody(request: ProviderRequest, errors: FieldErrors): BodyOutcome<ValidBody> {
+		return decodeSendBody(request, errors, {
+			empty: () => addError(errors, 'file', LANCEPILOT_MESSAGES.fileRequired),
+			json: (value) => this.validateJson(value, errors),
+			multipart: (parts) => this.validateMultipart(parts, errors),
+		});
+	}
 
-		if (body.kind === 'json-malformed') return { kind: 'malformed-json' };
-		if (body.kind === 'empty' && isJson) {
-			addError(errors, 'file', LANCEPILOT_MESSAGES.fileRequired);
-			return { kind: 'invalid' };
-		}
-		if (body.kind === 'json') return this.validateJson(body.value, errors);
-		if (body.kind === 'multipart') return this.validateMultipart(body.parts, errors);
-		if (body.kind === 'multipart-malformed') {
-			addError(errors, 'body', LANCEPILOT_MESSAGES.malformedMultipart(body.error));
-			return { kind: 'invalid' };
-		}
-		addError(errors, 'body', LANCEPILOT_MESSAGES.bodyContentType);
-		return { kind: 'invalid' };
+	private validateTemplateBody(request: ProviderRequest, errors: FieldErrors): BodyOutcome<ValidTemplateMessage> {
+		const outcome = (valid: ValidTemplateMessage | undefined): BodyOutcome<ValidTemplateMessage> =>
+			valid ? { kind: 'valid', body: valid } : { kind: 'invalid' };
+		return decodeSendBody(request, errors, {
+			empty: () => validateTemplateJson({}, errors),
+			json: (value) => outcome(validateTemplateJson(value, errors)),
+			multipart: (parts) => outcome(validateTemplateMultipart(parts, errors)),
+		});
 	}
 
 	private validateJson(value: unknown, errors: FieldErrors): { kind: 'valid'; body: ValidBody } | { kind: 'invalid' } {

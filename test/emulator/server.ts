@@ -39,12 +39,35 @@ export type {
 	RecordedRequest,
 	SeedContact,
 	SeedWorkspace,
+	SentTemplate,
 	StoredMedia,
 } from './types';
 export { metaErrorBody, DIALOG360_OWN_ERROR, DIALOG360_PREFIX, DIALOG360_MAX_MEDIA_BYTES } from './dialog360';
 export { BSUID_RE, graphErrorBody, isBsuid, type GraphErrorBody, type MetaErrorBody } from './cloudApi';
 export { META_PREFIX, META_VERSION_RE, metaTokenErrorBody } from './whatsappCloud';
 export { LANCEPILOT_PREFIX, LANCEPILOT_MAX_FILE_BYTES, LANCEPILOT_MESSAGES } from './lancepilot';
+export {
+	LANCEPILOT_TEMPLATE_MESSAGES,
+	LANCEPILOT_TEMPLATES_DEFAULT_PER_PAGE,
+	LANCEPILOT_TEMPLATES_MAX_PER_PAGE,
+} from './lancepilotTemplates';
+export { DIALOG360_TEMPLATES_DEFAULT_LIMIT, DIALOG360_TEMPLATES_MAX_LIMIT } from './dialog360';
+export { META_TEMPLATES_DEFAULT_LIMIT, META_TEMPLATES_MAX_LIMIT } from './whatsappCloud';
+export {
+	EMULATOR_TEMPLATES,
+	FILLER_TEMPLATE_COUNT,
+	TEMPLATE_IDS,
+	TEMPLATE_NAMES,
+	bodyParameterCount,
+	findTemplate,
+	findTemplateByLancepilotId,
+	toCloudApiTemplate,
+	toLancepilotTemplate,
+	urlButtonHasVariable,
+	type CloudApiTemplate,
+	type EmulatorTemplate,
+	type LancepilotTemplate,
+} from './templates';
 
 /** Public demo values: safe to print, never valid anywhere but this emulator. */
 export const EMULATOR_DEFAULTS = {
@@ -159,6 +182,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		})),
 		businessAccount: { id: EMULATOR_DEFAULTS.metaBusinessAccountId, name: `${EMULATOR_DEFAULTS.metaVerifiedName} account` },
 		mediaDownloadBase: () => `${origin}${META_PREFIX}/media-download`,
+		graphBase: () => `${origin}${META_PREFIX}`,
 	});
 	const mounts: Array<[string, ProviderHandler]> = [
 		[LANCEPILOT_PREFIX, lancepilot],

@@ -94,11 +94,29 @@ export type CreatedResource =
 			recipient: string;
 			/** Cloud API only, and only when the message went to a BSUID (`recipient`); absent for a phone number. */
 			recipientKind?: 'bsuid';
-			/** 'link' for a URL, 'upload' for bytes sent with the message, 'media-id' for a Cloud API media id. */
-			source: 'link' | 'upload' | 'media-id';
+			/**
+			 * 'link' for a URL, 'upload' for bytes sent with the message, 'media-id' for a Cloud API media id.
+			 * For a template, where its header medium came from; absent for a template with a text header.
+			 */
+			source?: 'link' | 'upload' | 'media-id';
+			/** Video messages only. */
 			caption?: string;
+			/** Template messages only: which template was sent and with what values. */
+			template?: SentTemplate;
 	  }
 	| { kind: 'media'; provider: CloudApiProviderName; mediaId: string };
+
+/** A template message as the emulator accepted it. */
+export interface SentTemplate {
+	/** Lancepilot's integer template id (Lancepilot only). */
+	id?: number;
+	name: string;
+	language: string;
+	/** The body's `{{1}}`, `{{2}}`… values in order; empty for a body without placeholders. */
+	bodyParameters: string[];
+	/** The value of the URL button's `{{1}}`, when the template has one. */
+	buttonParameter?: string;
+}
 
 /** What the Lancepilot module learnt from the path, so tests can assert the form the node used. */
 export interface LancepilotRequestInfo {

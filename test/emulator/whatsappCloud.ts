@@ -1,21 +1,32 @@
 /**
- * Meta's WhatsApp Cloud API served directly by Graph API (PROVIDERS.md, "Meta WhatsApp Cloud API,
- * direct"), as far as the node uses it: phone number details (credential test), media
- * upload/lookup/delete and video messages. Bodies, media and WhatsApp errors come from cloudApi.ts,
- * exactly as for 360dialog; this file owns what is Meta's own: the version and phone number id in the
- * path, `Authorization: Bearer <token>` and Graph API's errors for tokens, paths and objects.
+ * Meta's WhatsApp Cloud API served directly by Graph API (README, "Contracts"), as far as the node
+ * uses it: phone number details (credential test), media upload/lookup/delete, video and template
+ * messages and the business account's template listing. Bodies, media and WhatsApp errors come from
+ * cloudApi.ts, exactly as for 360dialog; this file owns what is Meta's own: the version and phone
+ * number id in the path, `Authorization: Bearer <token>`, Graph API's errors for tokens, paths and
+ * objects, and its cursor paging.
  *
  * Routes below the mount (`/meta`):
  *   GET    /{version}/{phoneNumberId}            display_phone_number, verified_name, id (`?fields=`)
- *   POST   /{version}/{phoneNumberId}/messages   video message (JSON)
+ *   POST   /{version}/{phoneNumberId}/messages   video or template message (JSON)
  *   POST   /{version}/{phoneNumberId}/media      upload (multipart)
  *   GET    /{version}/{mediaId}                  media description with a download URL
  *   DELETE /{version}/{mediaId}
  *   GET    /{version}/{businessAccountId}        { id, name }
  *   GET    /{version}/{businessAccountId}/phone_numbers
+ *   GET    /{version}/{businessAccountId}/message_templates   `fields`, `limit`, `after`
  *   GET    /media-download/{mediaId}             the bytes (Bearer auth, like Meta's media URLs)
  */
-import { CloudApi, graphErrorBody, metaErrorBody, nonexistingField, unknownPath, unsupportedRequest } from './cloudApi';
+import {
+	CloudApi,
+	graphErrorBody,
+	metaError,
+	metaErrorBody,
+	nonexistingField,
+	unknownPath,
+	unsupportedRequest,
+} from './cloudApi';
+import { EMULATOR_TEMPLATES, toCloudApiTemplate, type CloudApiTemplate } from './templates';
 import type { ProviderHandler, ProviderRequest, ProviderResponse, StoredMedia } from './types';
 
 export const META_PREFIX = '/meta';
@@ -39,6 +50,38 @@ export interface WhatsAppCloudConfig {
 	businessAccount: { id: string; name: string };
 	/** Resolved lazily because the port is only known after listen(). */
 	mediaDownloadBase: () => string;
+	/** This emulator's Graph API root (`http://127.0.0.1:<port>/meta`), for the listing's `next` links. */
+	graphBase: () => string;
+}
+
+/** `message_templates` paging: `limit` default and maximum. */
+export const META_TEMPLATES_DEFAULT_LIMIT = 25;
+export const META_TEMPLATES_MAX_LIMIT = 100;
+/** Fields a template listing returns without `?fields=`; `components` only when asked for. */
+const DEFAULT_TEMPLATE_FIELDS = ['name', 'language', 'status', 'category', 'id'];
+const TEMPLATE_FIELD_VALUES: Record<string, (t: CloudApiTemplate) => unknown> = {
+	id: (t) => t.id,
+	name: (t) => t.name,
+	language: (t) => t.language,
+	status: (t) => t.status,
+	category: (t) => t.category,
+	components: (t) => t.components,
+	parameter_format: () => 'POSITIONAL',
+	rejected_reason: () => 'NONE',
+	quality_score: () => ({ score: 'UNKNOWN' }),
+};
+const CURSOR_PREFIX = 'emulator-template:';
+
+/** Opaque to clients, like Graph API's cursors: the base64url of a template id. */
+function templateCursor(template: { id: string }): string {
+	return Buffer.from(`${CURSOR_PREFIX}${template.id}`, 'utf8').toString('base64url');
+}
+
+function cursorIndex(cursor: string): number {
+	const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+	if (!decoded.startsWith(CURSOR_PREFIX)) return -1;
+	const id = decoded.slice(CURSOR_PREFIX.length);
+	return EMULATOR_TEMPLATES.findIndex((t) => t.cloudId === id);
 }
 
 const PHONE_NUMBER_FIELDS = ['display_phone_number', 'verified_name', 'id', 'quality_rating', 'code_verification_status'] as const;
@@ -111,6 +154,11 @@ export class WhatsAppCloudProvider implements ProviderHandler {
 			return this.cloud.mediaObject(method, objectId);
 		}
 
+		if (objectId === this.config.businessAccount.id && edge === 'message_templates') {
+			return method === 'GET' ? this.messageTemplates(version, request.query) : unsupportedRequest(method, objectId);
+		}
+		// Templates belong to the business account; a phone number has no such edge.
+		if (phoneNumber && edge === 'message_templates') return nonexistingField(edge, 'WhatsAppBusinessPhoneNumber');
 		if (objectId === this.config.businessAccount.id && edge === 'phone_numbers') {
 			if (method !== 'GET') return unsupportedRequest(method, objectId);
 			return {
@@ -128,6 +176,54 @@ export class WhatsAppCloudProvider implements ProviderHandler {
 			default:
 				return unknownPath(`/${edge}`);
 		}
+	}
+
+	/**
+	 * The business account's templates in registry order: `limit` (default 25, at most 100) after the
+	 * `after` cursor. `paging.next` points at this emulator and carries no token: a client follows
+	 * it with the same Authorization header.
+	 */
+	private messageTemplates(version: string, query: URLSearchParams): ProviderResponse {
+		const fieldsParam = query.get('fields');
+		const fields =
+			fieldsParam === null ? DEFAULT_TEMPLATE_FIELDS : fieldsParam.split(',').map((f) => f.trim()).filter(Boolean);
+		for (const field of fields) {
+			if (TEMPLATE_FIELD_VALUES[field] === undefined) return nonexistingField(field, 'WhatsAppMessageTemplate');
+		}
+		const limitParam = query.get('limit');
+		if (limitParam !== null && (!/^[0-9]+$/.test(limitParam) || Number(limitParam) < 1)) {
+			return metaError(100, 'Param limit must be a positive integer');
+		}
+		const limit = Math.min(limitParam === null ? META_TEMPLATES_DEFAULT_LIMIT : Number(limitParam), META_TEMPLATES_MAX_LIMIT);
+		const after = query.get('after');
+		let start = 0;
+		if (after !== null) {
+			const index = cursorIndex(after);
+			if (index === -1) return metaError(100, 'Param after is not a valid cursor');
+			start = index + 1;
+		}
+
+		const page = EMULATOR_TEMPLATES.slice(start, start + limit).map(toCloudApiTemplate);
+		const data = page.map((template) => {
+			const entry: Record<string, unknown> = {};
+			for (const field of fields) entry[field] = TEMPLATE_FIELD_VALUES[field](template);
+			// Graph API always returns the id, asked for or not.
+			entry.id = template.id;
+			return entry;
+		});
+		if (page.length === 0) return { status: 200, body: { data } };
+
+		const paging: Record<string, unknown> = {
+			cursors: { before: templateCursor(page[0]), after: templateCursor(page[page.length - 1]) },
+		};
+		if (start + page.length < EMULATOR_TEMPLATES.length) {
+			const next = new URLSearchParams();
+			if (fieldsParam !== null) next.set('fields', fields.join(','));
+			next.set('limit', String(limit));
+			next.set('after', templateCursor(page[page.length - 1]));
+			paging.next = `${this.config.graphBase()}/${version}/${this.config.businessAccount.id}/message_templates?${next.toString()}`;
+		}
+		return { status: 200, body: { data, paging } };
 	}
 
 	private phoneNumberDetails(phoneNumber: MetaPhoneNumber, query: URLSearchParams): ProviderResponse {
