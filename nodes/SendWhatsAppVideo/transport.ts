@@ -2,6 +2,7 @@ import type {
 	ICredentialDataDecryptedObject,
 	IDataObject,
 	IExecuteFunctions,
+	IHookFunctions,
 	IHttpRequestMethods,
 	ILoadOptionsFunctions,
 	INode,
@@ -19,8 +20,8 @@ export function credentialBaseUrl(credentials: ICredentialDataDecryptedObject): 
 	return String(credentials.baseUrl ?? '').replace(/\/+$/, '');
 }
 
-/** Sends run in an execution; template lookups also run in the editor, for the Template picker. */
-export type ProviderCaller = IExecuteFunctions | ILoadOptionsFunctions;
+/** Sends run in an execution; lookups also run in the editor (pickers) and when a trigger is activated. */
+export type ProviderCaller = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions;
 
 /** How a provider's error bodies read, for the transport to turn into a `NodeApiError`. */
 export interface ProviderErrorText {
@@ -145,8 +146,8 @@ export interface RequestContext extends FieldContext {
 	templateLists: Map<string, Promise<TemplateDefinition[]>>;
 }
 
-/** For reads the editor makes (the Template picker): a few quick tries, nothing shared with runs. */
-export function editorRequestContext(node: INode): RequestContext {
+/** For requests outside a run (the editor's pickers, activating a trigger): a few quick tries, nothing shared with runs. */
+export function singleRequestContext(node: INode): RequestContext {
 	const budgetMs = 60_000;
 	return {
 		node,

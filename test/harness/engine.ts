@@ -116,7 +116,7 @@ class InputItems implements INodeType {
 	}
 }
 
-class NodeTypes implements INodeTypes {
+export class NodeTypes implements INodeTypes {
 	constructor(private readonly types: Record<string, INodeType>) {}
 
 	getByName(nodeType: string): INodeType {
@@ -147,7 +147,7 @@ export async function useBinaryMode(mode: BinaryMode): Promise<void> {
 
 let runCounter = 0;
 
-function additionalDataFor(
+export function additionalDataFor(
 	hooks: ExecutionLifecycleHooks,
 	credentialsHelper: TestCredentialsHelper,
 ): IWorkflowExecuteAdditionalData {

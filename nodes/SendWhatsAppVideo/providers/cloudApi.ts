@@ -18,11 +18,12 @@ import { phoneNumberField } from '../description';
 import { appendVideoPart } from '../media';
 import { templatesOnce } from '../templates';
 import type { ProviderCaller, ProviderErrorText, ProviderWire, RequestContext } from '../transport';
-import { callProvider, editorRequestContext } from '../transport';
+import { callProvider, singleRequestContext } from '../transport';
 import { looksLikeBsuid, normalisePhoneNumber, requireBsuid, requireText } from '../validation';
 import type { CloudApiHeaderVideo, CloudApiTemplate } from './cloudApiTemplates';
 import { buildTemplateMessage, cloudApiTemplateDefinition, findCloudApiTemplate, parseTemplateValue } from './cloudApiTemplates';
-import type { MessageOptions, ProviderTarget, SendOutcome, VideoProvider, VideoSource } from './types';
+import { cloudApiStatusEvents } from './cloudApiWebhook';
+import type { MessageOptions, ProviderTarget, SendOutcome, StatusWebhookSupport, VideoProvider, VideoSource } from './types';
 
 /** `POST …/messages` for a video. */
 interface CloudApiVideoMessage extends IDataObject {
@@ -78,6 +79,14 @@ function metaCodeHint(code: number, displayName: string): string | undefined {
 			return 'More than 24 hours have passed since the recipient last wrote to you: WhatsApp only delivers templates now. Set Message Type to Template and choose an approved template with a video header.';
 		case 131053:
 			return 'WhatsApp could not process the video: it must be MP4 or 3GP, H.264 with AAC audio, at most 16 MB. When sending by URL, the link must answer directly (no redirects) with a video content type: set Options → URL Delivery to "Download and Upload" so the node fetches the video, checks it and uploads the bytes.';
+		case 131026:
+			return 'WhatsApp could not deliver the message: the number may not be on WhatsApp, may use an old WhatsApp version, or may have blocked you.';
+		case 131049:
+			return "WhatsApp held this marketing message back to keep the recipient's experience healthy: send fewer marketing messages to them, or try again later.";
+		case 131050:
+			return 'The recipient stopped marketing messages from your business: do not send them marketing templates.';
+		case 131051:
+			return 'WhatsApp does not support this message type.';
 		case 131062:
 			return 'WhatsApp does not deliver this message to a business-scoped user ID (BSUID): send it to the phone number instead, if you have it.';
 		case 132000:
@@ -235,6 +244,8 @@ interface CloudApiProviderConfig {
 	ownError?: OwnErrorReader;
 	/** Every template of the account, through however many pages the provider's listing takes. */
 	listTemplates(ctx: ProviderCaller, wire: ProviderWire, context: RequestContext): Promise<CloudApiTemplate[]>;
+	/** How this provider's status webhooks are registered and authenticated; the body is the family's. */
+	statusWebhook?: (wire: ProviderWire) => Omit<StatusWebhookSupport, 'readStatuses'>;
 }
 
 export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider {
@@ -256,9 +267,17 @@ export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider 
 		fields: [recipientField],
 		can: { sources: ['binary', 'url', 'mediaId'], replyContext: true, callbackData: true, urlUpload: true, uploadPacing: true },
 		templateValueExample: 'e.g. spring_promo|en_US',
+		...(config.statusWebhook
+			? {
+					statusWebhook: {
+						...config.statusWebhook(wire),
+						readStatuses: (body: unknown) => cloudApiStatusEvents(body, config.name, (code) => metaCodeHint(code, config.displayName)),
+					},
+				}
+			: {}),
 
 		async listTemplates(ctx: ILoadOptionsFunctions) {
-			return await templatesOf(ctx, editorRequestContext(ctx.getNode()));
+			return await templatesOf(ctx, singleRequestContext(ctx.getNode()));
 		},
 
 		target(ctx: IExecuteFunctions, context: RequestContext): ProviderTarget {

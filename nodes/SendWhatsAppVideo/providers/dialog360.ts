@@ -1,8 +1,14 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+
+import type { IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
 import { readAllPages } from '../templates';
 import type { ProviderCaller, ProviderErrorText, ProviderWire, RequestContext } from '../transport';
-import { callProvider, credentialBaseUrl } from '../transport';
+import { callProvider, credentialBaseUrl, singleRequestContext } from '../transport';
 import { cloudApiProvider } from './cloudApi';
 import type { CloudApiTemplate } from './cloudApiTemplates';
+import type { StatusWebhookSupport, WebhookVerdict } from './types';
 
 /** 360dialog's own answers, `{"error": "Invalid request"}`, besides the Meta errors it passes through. */
 function describeOwnError(statusCode: number, text: string): ProviderErrorText | undefined {
@@ -52,6 +58,109 @@ async function listTemplates(ctx: ProviderCaller, wire: ProviderWire, context: R
 	return pages.flatMap((page) => (Array.isArray(page.waba_templates) ? page.waba_templates : []));
 }
 
+/** `GET /v1/configs/webhook`, and the body of `POST /v1/configs/webhook`. */
+interface Dialog360WebhookConfig {
+	url?: string;
+	headers?: Record<string, string>;
+}
+
+/** 360dialog sends this header with every webhook; only the trigger and 360dialog know its value. */
+const SECRET_HEADER = 'X-Video-Status-Secret';
+
+/** What the trigger registered, kept in the workflow's static data for the node. */
+interface RegisteredWebhook {
+	url?: string;
+	secret?: string;
+}
+
+async function readWebhookConfig(ctx: IHookFunctions, wire: ProviderWire): Promise<Dialog360WebhookConfig> {
+	return (await callProvider(ctx, wire, singleRequestContext(ctx.getNode()), {
+		method: 'GET',
+		path: '/v1/configs/webhook',
+		createsMessage: false,
+	})) as Dialog360WebhookConfig;
+}
+
+async function writeWebhookConfig(ctx: IHookFunctions, wire: ProviderWire, config: Dialog360WebhookConfig): Promise<void> {
+	await callProvider(ctx, wire, singleRequestContext(ctx.getNode()), {
+		method: 'POST',
+		path: '/v1/configs/webhook',
+		json: { ...config },
+		createsMessage: false,
+	});
+}
+
+/** 360dialog refuses webhook URLs with a port or an underscore; say so before it does. */
+function checkWebhookUrl(ctx: IHookFunctions, url: string): void {
+	const parsed = new URL(url);
+	const problem = parsed.port ? `has a port (${parsed.port})` : parsed.hostname.includes('_') ? 'has an underscore in its host name' : '';
+	if (!problem) return;
+	throw new NodeOperationError(ctx.getNode(), `360dialog refuses this n8n webhook URL: ${url} ${problem}`, {
+		description:
+			'360dialog only delivers to URLs without a port and without underscores. Put n8n behind a reverse proxy on https (port 443) and set n8n\'s WEBHOOK_URL to that public address, e.g. WEBHOOK_URL=https://n8n.example.com/, then restart n8n and activate the workflow again.',
+	});
+}
+
+const statusWebhook = (wire: ProviderWire): Omit<StatusWebhookSupport, 'readStatuses'> => ({
+	fields: [
+		{
+			displayName: 'Replace Existing Webhook',
+			name: 'replaceExistingWebhook',
+			type: 'boolean',
+			default: false,
+			description:
+				"Whether to take over the number's webhook when 360dialog already sends it somewhere else. 360dialog keeps one webhook URL per number: whatever uses the other URL (e.g. a chatbot) stops receiving messages.",
+		},
+	],
+	setupNotice: '',
+
+	async checkExists(ctx) {
+		const ours = ctx.getNodeWebhookUrl('default');
+		const registered = ctx.getWorkflowStaticData('node') as RegisteredWebhook;
+		const config = await readWebhookConfig(ctx, wire);
+		return Boolean(ours && registered.secret && config.url === ours);
+	},
+
+	async create(ctx) {
+		const ours = ctx.getNodeWebhookUrl('default') ?? '';
+		checkWebhookUrl(ctx, ours);
+		const config = await readWebhookConfig(ctx, wire);
+		if (config.url && config.url !== ours && ctx.getNodeParameter('replaceExistingWebhook', false) !== true) {
+			throw new NodeOperationError(ctx.getNode(), `This 360dialog number already sends its webhooks to ${config.url}`, {
+				description:
+					'360dialog keeps one webhook URL per number, and replacing it would cut off whatever receives them now (a chatbot, another workflow). Turn on "Replace Existing Webhook" to take it over anyway, or use a number without a webhook.',
+			});
+		}
+		const secret = randomBytes(24).toString('hex');
+		await writeWebhookConfig(ctx, wire, { url: ours, headers: { [SECRET_HEADER]: secret } });
+		Object.assign(ctx.getWorkflowStaticData('node'), { url: ours, secret } satisfies RegisteredWebhook);
+		return true;
+	},
+
+	async delete(ctx) {
+		const registered = ctx.getWorkflowStaticData('node') as RegisteredWebhook;
+		// Someone may have pointed the number elsewhere since: only ever remove our own URL.
+		const config = await readWebhookConfig(ctx, wire).catch(() => ({}) as Dialog360WebhookConfig);
+		if (registered.url && config.url === registered.url) await writeWebhookConfig(ctx, wire, { url: '' });
+		delete registered.url;
+		delete registered.secret;
+		return true;
+	},
+
+	async verify(ctx: IWebhookFunctions): Promise<WebhookVerdict> {
+		const { secret } = ctx.getWorkflowStaticData('node') as RegisteredWebhook;
+		const given = ctx.getHeaderData()[SECRET_HEADER.toLowerCase()];
+		const matches =
+			typeof secret === 'string' &&
+			typeof given === 'string' &&
+			given.length === secret.length &&
+			timingSafeEqual(Buffer.from(given), Buffer.from(secret));
+		if (matches) return { kind: 'deliver' };
+		ctx.getResponseObject().status(401).json({ error: 'Unauthorized' });
+		return { kind: 'answered' };
+	},
+});
+
 /** 360dialog's Cloud API (v2): one API key per WhatsApp number, so no phone number id in paths. */
 export const dialog360 = cloudApiProvider({
 	name: 'dialog360',
@@ -62,4 +171,6 @@ export const dialog360 = cloudApiProvider({
 	apiRoot: credentialBaseUrl,
 	ownError: describeOwnError,
 	listTemplates,
+	statusWebhook,
 });
+

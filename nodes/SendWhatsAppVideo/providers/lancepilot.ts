@@ -5,7 +5,7 @@ import { appendVideoPart } from '../media';
 import type { TemplateDefinition, TemplateLookup, TemplateMessage } from '../templates';
 import { TEMPLATE_FIELD, headerFormatOf, readAllPages, templatesOnce } from '../templates';
 import type { ProviderCaller, ProviderErrorText, ProviderWire, RequestContext } from '../transport';
-import { callProvider, credentialBaseUrl, editorRequestContext } from '../transport';
+import { callProvider, credentialBaseUrl, singleRequestContext } from '../transport';
 import type { FieldContext } from '../validation';
 import { invalidField, locatorValue, looksLikeBsuid, normalisePhoneNumber, quote, requireText, requireUuid } from '../validation';
 import type { MessageOptions, ProviderTarget, SendOutcome, VideoProvider, VideoSource } from './types';
@@ -249,7 +249,7 @@ interface LancepilotWorkspacePage {
 
 /** The Workspace picker: the workspaces the credential's token can use. */
 async function searchLancepilotWorkspaces(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-	const context = editorRequestContext(this.getNode());
+	const context = singleRequestContext(this.getNode());
 	let page = 0;
 	const pages = await readAllPages<LancepilotWorkspacePage>(
 		async () =>
@@ -346,7 +346,7 @@ export const lancepilot: VideoProvider = {
 	listSearch: { searchLancepilotWorkspaces },
 
 	async listTemplates(ctx: ILoadOptionsFunctions) {
-		const context = editorRequestContext(ctx.getNode());
+		const context = singleRequestContext(ctx.getNode());
 		return await listWorkspaceTemplates(ctx, context, readWorkspaceId(context, ctx.getCurrentNodeParameter('workspaceId')));
 	},
 

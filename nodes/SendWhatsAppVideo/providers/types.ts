@@ -1,4 +1,12 @@
-import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeListSearchResult, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHookFunctions,
+	ILoadOptionsFunctions,
+	INodeListSearchResult,
+	INodeProperties,
+	IWebhookFunctions,
+} from 'n8n-workflow';
 
 import type { VideoFile } from '../media';
 import type { TemplateDefinition, TemplateLookup, TemplateMessage } from '../templates';
@@ -83,6 +91,44 @@ export interface VideoProvider {
 	listTemplates(ctx: ILoadOptionsFunctions): Promise<TemplateDefinition[]>;
 	/** Searchable lists for the provider's own resource locator fields, by method name. */
 	listSearch?: Record<string, (this: ILoadOptionsFunctions, filter?: string) => Promise<INodeListSearchResult>>;
+	/** Only for providers whose status webhooks the status trigger can receive. */
+	statusWebhook?: StatusWebhookSupport;
 	/** Reads and checks the recipient fields of one item. Sends nothing. */
 	target(ctx: IExecuteFunctions, context: RequestContext): ProviderTarget;
+}
+
+/** One status WhatsApp reported for a message, as the status trigger emits it. */
+export interface StatusEvent extends IDataObject {
+	provider: string;
+	/** The send node's `messageId` (a wamid). */
+	messageId: string;
+	recipient: string;
+	status: string;
+	/** ISO 8601. */
+	timestamp: string;
+	/** The send node's Callback Data option, as WhatsApp echoes it. */
+	callbackData: string | null;
+	errors: Array<{ code: number | null; title: string; details: string; hint: string | null }>;
+	pricing: IDataObject | null;
+	conversation: IDataObject | null;
+}
+
+/** What an authenticity check made of a webhook request. */
+export type WebhookVerdict =
+	/** A genuine delivery: read its statuses. */
+	| { kind: 'deliver' }
+	/** Answered already (a handshake, or a refusal): start nothing. */
+	| { kind: 'answered' };
+
+/** Receiving a provider's status webhooks: registering the URL, checking each request, reading it. */
+export interface StatusWebhookSupport {
+	/** The trigger's parameters for this provider (e.g. a verify token), shown when it is chosen. */
+	fields: INodeProperties[];
+	/** Where the user must paste the URL, if the provider cannot be told through its API. */
+	setupNotice: string;
+	checkExists(ctx: IHookFunctions): Promise<boolean>;
+	create(ctx: IHookFunctions): Promise<boolean>;
+	delete(ctx: IHookFunctions): Promise<boolean>;
+	verify(ctx: IWebhookFunctions): Promise<WebhookVerdict>;
+	readStatuses(body: unknown): StatusEvent[];
 }

@@ -1,4 +1,6 @@
-import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+import type { ICredentialDataDecryptedObject, IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { readAllPages } from '../templates';
@@ -6,6 +8,7 @@ import type { ProviderCaller, ProviderWire, RequestContext } from '../transport'
 import { callProvider, credentialBaseUrl } from '../transport';
 import { cloudApiProvider } from './cloudApi';
 import type { CloudApiTemplate } from './cloudApiTemplates';
+import type { StatusWebhookSupport, WebhookVerdict } from './types';
 
 function graphRoot(credentials: ICredentialDataDecryptedObject, objectId: unknown): string {
 	const version = encodeURIComponent(String(credentials.graphApiVersion ?? '').trim());
@@ -53,6 +56,71 @@ async function listTemplates(ctx: ProviderCaller, wire: ProviderWire, context: R
 	return pages.flatMap((page) => (Array.isArray(page.data) ? page.data : []));
 }
 
+function sameText(a: string, b: string): boolean {
+	return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * Meta's webhook is set in the app dashboard, not through this API: the trigger answers Meta's
+ * verification request with the Verify Token and checks every delivery's signature with the App Secret.
+ */
+const statusWebhook = (wire: ProviderWire): Omit<StatusWebhookSupport, 'readStatuses'> => ({
+	fields: [
+		{
+			displayName: 'Verify Token',
+			name: 'verifyToken',
+			type: 'string',
+			typeOptions: { password: true },
+			required: true,
+			default: '',
+			description:
+				"Any text you choose. Paste the same text into Verify Token in your Meta app (WhatsApp → Configuration → Webhook) together with this trigger's Production URL as the Callback URL.",
+		},
+	],
+	setupNotice:
+		"In your Meta app: WhatsApp → Configuration → Webhook → Edit: Callback URL = this trigger's Production URL, Verify Token = the one below, then Verify and Save and subscribe to the \"messages\" field. Activate the workflow first, so n8n can answer Meta's verification.",
+
+	async checkExists(ctx: IHookFunctions) {
+		const credentials = await ctx.getCredentials(wire.credentialType);
+		if (!String(credentials.appSecret ?? '')) {
+			throw new NodeOperationError(ctx.getNode(), 'The Meta credential has no App Secret, which checking webhook signatures needs', {
+				description:
+					"Meta signs every webhook with your app's secret (X-Hub-Signature-256); without it anyone could post fake statuses. Copy it from the app dashboard → App Settings → Basic into the credential's App Secret.",
+			});
+		}
+		return true;
+	},
+	async create() {
+		return true;
+	},
+	async delete() {
+		return true;
+	},
+
+	async verify(ctx: IWebhookFunctions): Promise<WebhookVerdict> {
+		const response = ctx.getResponseObject();
+		if (ctx.getWebhookName() === 'setup') {
+			const query = ctx.getQueryData() as Record<string, unknown>;
+			const token = String(ctx.getNodeParameter('verifyToken', ''));
+			const given = String(query['hub.verify_token'] ?? '');
+			if (query['hub.mode'] === 'subscribe' && token && sameText(given, token)) {
+				response.status(200).type('text/plain').send(String(query['hub.challenge'] ?? ''));
+			} else {
+				response.status(403).type('text/plain').send('The verify token does not match the trigger\'s Verify Token.');
+			}
+			return { kind: 'answered' };
+		}
+		const credentials = await ctx.getCredentials(wire.credentialType);
+		const appSecret = String(credentials.appSecret ?? '');
+		const rawBody = (ctx.getRequestObject() as { rawBody?: Buffer }).rawBody;
+		const signature = ctx.getHeaderData()['x-hub-signature-256'];
+		const expected = appSecret && rawBody ? `sha256=${createHmac('sha256', appSecret).update(rawBody).digest('hex')}` : '';
+		if (expected && typeof signature === 'string' && sameText(signature, expected)) return { kind: 'deliver' };
+		response.status(401).json({ error: 'Invalid or missing X-Hub-Signature-256' });
+		return { kind: 'answered' };
+	},
+});
+
 /** Meta's WhatsApp Cloud API, directly: a system-user token and the sending number's id. */
 export const whatsappCloud = cloudApiProvider({
 	name: 'whatsappCloud',
@@ -62,4 +130,5 @@ export const whatsappCloud = cloudApiProvider({
 	secretField: 'accessToken',
 	apiRoot,
 	listTemplates,
+	statusWebhook,
 });
