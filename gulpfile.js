@@ -1,7 +1,16 @@
+const { rmSync } = require('fs');
 const path = require('path');
 const { task, src, dest } = require('gulp');
 
 task('build:icons', copyIcons);
+task('clean', clean);
+
+// A build starts from an empty dist/, so nothing from an earlier build (a deleted file, an old
+// source map) can end up in the package.
+function clean(done) {
+	rmSync(path.resolve('dist'), { recursive: true, force: true });
+	done();
+}
 
 // gulp 5 reads files as UTF-8 by default; icons must be copied byte for byte.
 function copyIcons() {

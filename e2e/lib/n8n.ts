@@ -103,20 +103,28 @@ export interface PackedPackage {
 	version: string;
 }
 
-/** `npm run build`, then `npm pack` into a temporary folder and unpack it there. */
+/**
+ * `npm pack` into a temporary folder, checked and unpacked there. With `build` (the default) npm runs
+ * the package's own `prepack` (`npm run build`, which starts from an empty dist/), as packing a fresh
+ * clone does: this repository's .npmrc turns npm's scripts off for installs, so pack is asked to run
+ * them. Without it (E2E_SKIP_BUILD=1), dist/ is packed as it is.
+ */
 export function buildAndPack(workDir: string, options: { build?: boolean } = {}): PackedPackage {
-	if (options.build !== false) {
-		log('npm run build');
-		run('npm', ['run', 'build', '--silent'], ROOT);
-	}
 	const packDir = join(workDir, 'pack');
 	mkdirSync(packDir, { recursive: true });
-	const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], ROOT)) as Array<{
+	const build = options.build !== false;
+	log(build ? 'npm pack (prepack: npm run build)' : 'npm pack (no build)');
+	const stdout = run('npm', ['pack', '--json', '--pack-destination', packDir, ...(build ? ['--ignore-scripts=false'] : [])], ROOT);
+	// prepack's own output comes first on stdout; npm's JSON starts at a line of its own.
+	const lines = stdout.split('\n');
+	const packed = JSON.parse(lines.slice(lines.indexOf('[')).join('\n')) as Array<{
 		filename: string;
 		name: string;
 		version: string;
 		files: Array<{ path: string }>;
 	}>;
+	const files = packed[0].files.map((f) => f.path).sort();
+	assertWholePackage(files, build);
 	const tarball = join(packDir, packed[0].filename);
 	const unpacked = join(workDir, 'unpacked');
 	mkdirSync(unpacked, { recursive: true });
@@ -125,10 +133,28 @@ export function buildAndPack(workDir: string, options: { build?: boolean } = {})
 	return {
 		tarball,
 		dir: join(unpacked, 'package'),
-		files: packed[0].files.map((f) => f.path).sort(),
+		files,
 		name: packed[0].name,
 		version: packed[0].version,
 	};
+}
+
+/**
+ * The packed file list must hold every file package.json's `n8n` section names (an unbuilt tree
+ * packs an empty package without any error from npm) and no source map (they point at TypeScript
+ * sources the package does not ship). Stops the run: nothing after this could pass.
+ */
+export function assertWholePackage(files: string[], built: boolean): void {
+	const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } };
+	const missing = [...manifest.n8n.nodes, ...manifest.n8n.credentials].filter((path) => !files.includes(path));
+	const maps = files.filter((path) => path.endsWith('.map'));
+	const problems = [
+		...(missing.length
+			? [`it lacks ${missing.join(', ')} (listed in package.json "n8n")${built ? '' : '; build first (npm run build), or leave E2E_SKIP_BUILD unset'}`]
+			: []),
+		...(maps.length ? [`it ships ${maps.length} source map(s): ${maps.join(', ')} (tsconfig.build.json must keep sourceMap off)`] : []),
+	];
+	if (problems.length) throw new Error(`npm pack made an incomplete package: ${problems.join('; ')}`);
 }
 
 /**
