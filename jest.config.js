@@ -53,6 +53,10 @@ module.exports = {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
 	},
 	testTimeout: 30000,
+	// Jest's transform cache, kept with the dependencies instead of in the temp directory.
+	cacheDirectory: '<rootDir>/node_modules/.cache/jest',
+	globalSetup: '<rootDir>/test/harness/globalSetup.ts',
+	globalTeardown: '<rootDir>/test/harness/globalTeardown.ts',
 	setupFiles: ['<rootDir>/test/harness/env.ts'],
 	setupFilesAfterEnv: ['<rootDir>/test/harness/teardown.ts'],
 	...(process.env.N8N_COMPAT_DIR ? { moduleNameMapper: compatModules(process.env.N8N_COMPAT_DIR) } : {}),

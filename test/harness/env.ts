@@ -2,9 +2,10 @@ import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// n8n-core reads these when its services are first constructed: give every test process its own
-// user folder (instance settings, filesystem binary data) and keep n8n offline and quiet.
-process.env.N8N_USER_FOLDER ??= mkdtempSync(join(tmpdir(), 'wa-video-n8n-'));
+// n8n-core reads these when its services are first constructed: give every test file its own
+// user folder (instance settings, filesystem binary data) and keep n8n offline and quiet. The folders
+// go into the run's temporary folder (globalSetup.ts), which globalTeardown.ts removes at the end.
+process.env.N8N_USER_FOLDER ??= mkdtempSync(join(process.env.WA_VIDEO_TEST_TMP ?? tmpdir(), 'wa-video-n8n-'));
 process.env.N8N_ENCRYPTION_KEY ??= 'whatsapp-video-test-encryption-key';
 process.env.N8N_DIAGNOSTICS_ENABLED = 'false';
 process.env.N8N_VERSION_NOTIFICATIONS_ENABLED = 'false';
