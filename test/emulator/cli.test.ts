@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { D, D360_AUTH, LP_AUTH, META_AUTH, http, waitFor } from './helpers';
 
@@ -88,5 +89,62 @@ describe('cli', () => {
 		const { code } = await run.exit;
 		expect(code).toBe(1);
 		expect(run.output()).toContain('EMULATOR_PORT must be an integer');
+	});
+
+	it('listens on every interface with EMULATOR_HOST=0.0.0.0 and prints URLs a client can use', async () => {
+		const run = runCli({ EMULATOR_PORT: '0', EMULATOR_HOST: '0.0.0.0' });
+		try {
+			await waitFor(() => run.output().includes('Requests (method path -> status):'), 20_000);
+			const port = /listening on http:\/\/0\.0\.0\.0:(\d+)\n/.exec(run.output())?.[1];
+			expect(port).toBeDefined();
+			expect(run.output()).toContain(`use http://host.docker.internal:${port} in place of http://localhost:${port}`);
+			expect(run.output()).toContain(`base URL      http://localhost:${port}/lancepilot/api/v3\n`);
+			expect(run.output()).not.toMatch(/base URL\s+http:\/\/0\.0\.0\.0/);
+			// Reached through an address other than the one it printed: it listens on all of them.
+			expect((await http(`http://127.0.0.1:${port}/lancepilot/api/v3/workspaces`, { headers: LP_AUTH })).status).toBe(200);
+			run.child.kill('SIGTERM');
+			expect(await run.exit).toEqual({ code: 0, signal: null });
+		} finally {
+			if (run.child.exitCode === null) run.child.kill('SIGKILL');
+		}
+	});
+
+	it('prints the base URLs under EMULATOR_PUBLIC_URL, as n8n in docker/docker-compose.yml reaches it', async () => {
+		const run = runCli({ EMULATOR_PORT: '0', EMULATOR_HOST: '0.0.0.0', EMULATOR_PUBLIC_URL: 'http://emulator:4780/' });
+		try {
+			await waitFor(() => run.output().includes('Requests (method path -> status):'), 20_000);
+			expect(run.output()).toContain('Base URLs below use EMULATOR_PUBLIC_URL=http://emulator:4780.');
+			expect(run.output()).toContain('base URL      http://emulator:4780/lancepilot/api/v3\n');
+			expect(run.output()).toContain('base URL      http://emulator:4780/360dialog\n');
+			expect(run.output()).toContain('base URL      http://emulator:4780/meta\n');
+			run.child.kill('SIGTERM');
+			expect(await run.exit).toEqual({ code: 0, signal: null });
+		} finally {
+			if (run.child.exitCode === null) run.child.kill('SIGKILL');
+		}
+	});
+
+	it('names the setting to change when the port is taken', async () => {
+		const taken = createServer();
+		await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+		const port = (taken.address() as AddressInfo).port;
+		try {
+			const run = runCli({ EMULATOR_PORT: String(port) });
+			expect((await run.exit).code).toBe(1);
+			expect(run.output()).toContain(`emulator failed to start: port ${port} on 127.0.0.1 is already in use`);
+			expect(run.output()).toContain(`pick another port with EMULATOR_PORT, e.g. EMULATOR_PORT=${port + 1} npm run emulator`);
+		} finally {
+			await new Promise((resolve) => taken.close(resolve));
+		}
+	});
+
+	it.each([
+		[{ EMULATOR_HOST: 'not a host!' }, 'EMULATOR_HOST must be an IP address or a host name'],
+		[{ EMULATOR_HOST: '192.0.2.1' }, 'EMULATOR_HOST=192.0.2.1 is not an address of this machine'],
+		[{ EMULATOR_PUBLIC_URL: 'http://emulator:4780/lancepilot' }, 'EMULATOR_PUBLIC_URL must be an http:// origin without a path'],
+	])('refuses %j, naming the setting', async (env, message) => {
+		const run = runCli({ EMULATOR_PORT: '0', ...env });
+		expect((await run.exit).code).toBe(1);
+		expect(run.output()).toContain(message);
 	});
 });
