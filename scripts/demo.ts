@@ -147,6 +147,17 @@ function shorten(text: string, max = 110): string {
 	return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 
+/**
+ * An error's description in full, line by line: it carries the fix, often a command to copy (the
+ * ffmpeg line for a video WhatsApp cannot play), so it is never cut.
+ */
+function indented(text: unknown, indent: string): string[] {
+	if (text === undefined || text === null || text === '') return [];
+	return String(text)
+		.split('\n')
+		.map((line) => `${indent}${line}`);
+}
+
 function describeItems(items: InputItem[]): string {
 	const described = items.map((item, index) => {
 		const parts: string[] = [];
@@ -191,9 +202,7 @@ function describeRequest(record: RecordedRequest): string[] {
 function describeOutput(item: INodeExecutionData, index: number): string[] {
 	const json = item.json;
 	if (json.error !== undefined) {
-		const lines = [`item ${index}: ERROR ${String(json.error)}`];
-		if (json.description) lines.push(`        ${shorten(String(json.description), 160)}`);
-		return lines;
+		return [`item ${index}: ERROR ${String(json.error)}`, ...indented(json.description, '        ')];
 	}
 	return [
 		`item ${index}: provider=${json.provider} recipient=${json.recipient} status=${json.status} ` +
@@ -290,7 +299,7 @@ async function main(): Promise<number> {
 			for (const [i, item] of result.items.entries()) for (const line of describeOutput(item, i)) console.log(`    ${line}`);
 			if (result.error) {
 				console.log(`    workflow error: ${result.error.message}`);
-				if (result.error.description) console.log(`        ${shorten(String(result.error.description), 160)}`);
+				for (const line of indented(result.error.description, '        ')) console.log(line);
 			}
 
 			rejectedItems += result.items.filter((item) => item.json.error !== undefined).length;
