@@ -108,9 +108,10 @@ function optionsCollection(providers: readonly VideoProvider[]): INodeProperties
 				displayName: 'Concurrency',
 				name: 'concurrency',
 				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 50 },
-				default: 5,
-				description: 'How many items are sent at the same time. Output order always follows input order.',
+				typeOptions: { minValue: 0, maxValue: 50 },
+				default: 0,
+				description:
+					'How many items are sent at the same time. 0: automatic, as many as reach Messages per Second at the time the provider takes to answer (up to 50; 5 when each message carries the file itself). Output order always follows input order.',
 			},
 			{
 				displayName: 'File Name',

@@ -2,7 +2,21 @@ import { sleep } from 'n8n-workflow';
 
 const WINDOW_MS = 1000;
 
-/** Marks a paced request as answered (or failed), which starts the end of its turn in the window. */
+/**
+ * How late after its start a small request (a JSON body) may reach the provider. In steady state
+ * requests travel over open keep-alive connections and arrive within milliseconds; this covers a
+ * busy event loop and network jitter (50 ms was too little in the test suite, where the node and
+ * the emulator share one busy process). A request that takes longer (a new TLS connection) can only
+ * make the provider count it later; if that ever packs a second too full, the provider answers
+ * "throttled" (429, 130429), which never creates a message and is retried. A request carrying a
+ * file has no such bound: its bytes can take any time to go out.
+ */
+const LATEST_ARRIVAL_MS = 100;
+
+/** Weight of the newest answer time in the running estimate. */
+const LATENCY_WEIGHT = 0.2;
+
+/** Marks a paced request as answered (or failed). */
 interface PacedRequest {
 	done(): void;
 }
@@ -10,30 +24,38 @@ interface PacedRequest {
 /**
  * At most `perSecond` requests in any one-second window at the provider, retries included.
  *
- * The provider counts arrivals, which the client cannot see: a request can arrive any time between
- * its start and its answer (the first one waits for its connection, a burst shares the link). So a
- * request counts against the window from its start until one second after its answer; a request
- * still in flight always counts. That bound holds whatever the network does, at the cost of
- * treating each request as arriving as late as it possibly could.
+ * The provider counts arrivals, which lie between a request's start and its answer (and, for a
+ * small request, no later than LATEST_ARRIVAL_MS after its start). So a request counts against the
+ * window from its start until one second after the latest moment it can have arrived. A slow
+ * answer to a small request therefore does not hold its place for a second after it: at 500 ms
+ * per answer the limiter still starts about perSecond / 1.1 messages a second.
  */
 class RateLimiter {
-	private readonly inFlight = new Set<object>();
-
-	private readonly answeredAt: number[] = [];
+	/** When each counted request stops counting; Infinity while it may not have arrived yet. */
+	private readonly countedUntil = new Map<object, number>();
 
 	private queue: Promise<void> = Promise.resolve();
 
+	/** Running estimate of how long the provider takes to answer, in ms; undefined before any answer. */
+	latencyMs: number | undefined;
+
 	constructor(public perSecond: number) {}
 
-	async acquire(): Promise<PacedRequest> {
+	/** `small`: the request has no file in its body, so it reaches the provider promptly. */
+	async acquire(small: boolean): Promise<PacedRequest> {
 		const turn = this.queue.then(async () => await this.waitForRoom());
 		this.queue = turn;
 		await turn;
 		const token = {};
-		this.inFlight.add(token);
+		const startedAt = Date.now();
+		this.countedUntil.set(token, small ? startedAt + LATEST_ARRIVAL_MS + WINDOW_MS : Infinity);
 		return {
 			done: () => {
-				if (this.inFlight.delete(token)) this.answeredAt.push(Date.now());
+				const answeredAt = Date.now();
+				const until = this.countedUntil.get(token);
+				if (until !== undefined) this.countedUntil.set(token, Math.min(until, answeredAt + WINDOW_MS));
+				const took = answeredAt - startedAt;
+				this.latencyMs = this.latencyMs === undefined ? took : this.latencyMs + LATENCY_WEIGHT * (took - this.latencyMs);
 			},
 		};
 	}
@@ -41,13 +63,15 @@ class RateLimiter {
 	private async waitForRoom(): Promise<void> {
 		for (;;) {
 			const now = Date.now();
-			while (this.answeredAt.length > 0 && now - this.answeredAt[0] >= WINDOW_MS) this.answeredAt.shift();
+			let nextFree = Infinity;
+			for (const [token, until] of this.countedUntil) {
+				if (until <= now) this.countedUntil.delete(token);
+				else nextFree = Math.min(nextFree, until);
+			}
 			const limit = Math.max(1, Math.floor(this.perSecond));
-			if (this.inFlight.size + this.answeredAt.length < limit) return;
-			// Room opens when the oldest answer leaves the window, or sooner when a request in flight
-			// is answered; poll briefly in the second case, as its answer time is not known yet.
-			const untilOldestLeaves = this.answeredAt.length > 0 ? this.answeredAt[0] + WINDOW_MS - now : WINDOW_MS;
-			await sleep(Math.max(1, Math.min(untilOldestLeaves, 20)));
+			if (this.countedUntil.size < limit) return;
+			// An answer can free a place earlier than the earliest known time: look again soon.
+			await sleep(Math.max(1, Math.min(nextFree - now, 20)));
 		}
 	}
 }
@@ -78,4 +102,19 @@ export function pacingFor(credentialKey: string, messagesPerSecond: number, uplo
 /** Template lookups from the editor are single reads a person triggers: nothing to pace. */
 export function unpaced(): Pacing {
 	return { messages: new RateLimiter(Infinity), uploads: new RateLimiter(Infinity) };
+}
+
+/** Before the first answer, assume a typical provider round trip. */
+const ASSUMED_LATENCY_MS = 250;
+/** More sends in flight than the rate needs, so a slower answer does not at once cost throughput. */
+const HEADROOM = 1.25;
+
+/**
+ * Enough sends in flight to start Messages per Second at the provider's current answer time
+ * (Little's law: in flight = rate × time in flight), within `ceiling`.
+ */
+export function automaticConcurrency(pacing: Pacing, ceiling: number): number {
+	const latencySeconds = (pacing.messages.latencyMs ?? ASSUMED_LATENCY_MS) / 1000;
+	const wanted = Math.ceil(pacing.messages.perSecond * latencySeconds * HEADROOM) + 1;
+	return Math.max(1, Math.min(ceiling, wanted));
 }

@@ -9,7 +9,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { BinaryVideoRef } from './media';
 import { locateBinaryVideo } from './media';
 import type { Pacing } from './pacing';
-import { pacingFor } from './pacing';
+import { automaticConcurrency, pacingFor } from './pacing';
 import type { VideoCheckMode, VideoFindings } from './preflight';
 import { PROVIDERS } from './providers';
 import type { MessageOptions, ProviderTarget, SourceKind, VideoProvider } from './providers/types';
@@ -175,13 +175,18 @@ export interface PreparedVideo {
 /** Settings and shared state for the whole run, settings taken from the first item. */
 export interface RunSettings {
 	provider: VideoProvider;
-	concurrency: number;
+	/** How many items may be in flight now; asked again as each item ends. */
+	concurrency: () => number;
 	pacing: Pacing;
 	uploadedMedia: Map<string, Promise<string>>;
 	templateLists: Map<string, Promise<TemplateDefinition[]>>;
 	/** By n8n binary id, or by the in-memory data string itself (kept alive by the items anyway). */
 	preparedVideos: Map<string, Promise<PreparedVideo>>;
 }
+
+/** Automatic concurrency's upper bound, as the Concurrency option's own maximum. */
+const AUTOMATIC_CEILING = 50;
+const AUTOMATIC_CEILING_WITH_BYTES = 5;
 
 export function runSettings(ctx: IExecuteFunctions): RunSettings {
 	const providerName = ctx.getNodeParameter('provider', 0) as string;
@@ -193,14 +198,20 @@ export function runSettings(ctx: IExecuteFunctions): RunSettings {
 	}
 	const options = ctx.getNodeParameter('options', 0, {}) as ItemOptions;
 	const credentialId = ctx.getNode().credentials?.[provider.credentialType]?.id ?? 'default';
+	const pacing = pacingFor(
+		`${provider.credentialType}:${credentialId}`,
+		Math.max(1, positiveNumber(options.messagesPerSecond, 80)),
+		Math.max(1, positiveNumber(options.uploadsPerSecond, 25)),
+	);
+	const fixed = Math.floor(positiveNumber(options.concurrency, 0));
+	// A provider without upload-once gets the file's bytes with every message: each send in flight
+	// holds a copy, so automatic concurrency stays where memory stays small.
+	const bytesWithEachMessage = !provider.can.uploadPacing && ctx.getNodeParameter('source', 0, 'binary') === 'binary';
+	const ceiling = bytesWithEachMessage ? AUTOMATIC_CEILING_WITH_BYTES : AUTOMATIC_CEILING;
 	return {
 		provider,
-		concurrency: Math.max(1, Math.floor(positiveNumber(options.concurrency, 5))),
-		pacing: pacingFor(
-			`${provider.credentialType}:${credentialId}`,
-			Math.max(1, positiveNumber(options.messagesPerSecond, 80)),
-			Math.max(1, positiveNumber(options.uploadsPerSecond, 25)),
-		),
+		concurrency: fixed >= 1 ? () => fixed : () => automaticConcurrency(pacing, ceiling),
+		pacing,
 		uploadedMedia: new Map(),
 		templateLists: new Map(),
 		preparedVideos: new Map(),

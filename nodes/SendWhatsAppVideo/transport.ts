@@ -226,7 +226,7 @@ export async function callProvider(
 
 	const limiter = request.createsMessage ? context.pacing.messages : context.pacing.uploads;
 	const attempt = async (): Promise<Attempt> => {
-		const paced = await limiter.acquire();
+		const paced = await limiter.acquire(request.form === undefined);
 		try {
 			return await attemptOnce();
 		} finally {

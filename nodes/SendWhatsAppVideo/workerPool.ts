@@ -1,16 +1,28 @@
 /**
- * Runs jobs with at most `concurrency` in flight, taking them in order. Once `stopped()` turns
- * true no new job starts; jobs already running finish.
+ * Runs jobs in order with at most `concurrency()` in flight, asking again each time a job ends,
+ * so the limit can follow what the run learns (how fast the provider answers). Once `stopped()`
+ * turns true no new job starts; jobs already running finish.
  */
 export async function runPool<T>(
 	jobs: readonly T[],
-	concurrency: number,
+	concurrency: () => number,
 	run: (job: T) => Promise<void>,
 	stopped: () => boolean,
 ): Promise<void> {
 	const queue = [...jobs];
-	const worker = async () => {
-		for (let job = queue.shift(); job !== undefined && !stopped(); job = queue.shift()) await run(job);
-	};
-	await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+	let active = 0;
+	await new Promise<void>((resolve, reject) => {
+		const fill = () => {
+			while (queue.length > 0 && !stopped() && active < Math.max(1, concurrency())) {
+				const job = queue.shift() as T;
+				active++;
+				run(job).then(() => {
+					active--;
+					fill();
+				}, reject);
+			}
+			if (active === 0) resolve();
+		};
+		fill();
+	});
 }

@@ -60,6 +60,16 @@ describe('many items', () => {
 		expect(mostInFlight(emulator().requests)).toBeGreaterThanOrEqual(2);
 	});
 
+	test('without a Concurrency setting, as many items are in flight as Messages per Second needs at the provider\'s answer time', async () => {
+		// 20 messages a second at 300 ms an answer needs 6 in flight; 5 was the fixed default before.
+		emulator().setLatency(300);
+		const result = await send({ ...URL_TO_EACH_PHONE.dialog360, options: { messagesPerSecond: 20 } }, byPhone(40));
+
+		expect(result.items.map((item) => item.json.status)).toEqual(Array(40).fill('accepted'));
+		expect(mostInFlight(emulator().requests)).toBeGreaterThanOrEqual(7);
+		expect(busiestSecond(emulator().requests)).toBeLessThanOrEqual(20);
+	});
+
 	test('Messages per Second is never exceeded at the provider, retries included', async () => {
 		// Every third request is throttled once, with permission to retry at once.
 		for (let skip = 0; skip < 24; skip += 3) {
