@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { D, D360_AUTH, LP_AUTH, META_AUTH, http, waitFor } from './helpers';
 
@@ -138,9 +139,13 @@ describe('cli', () => {
 		}
 	});
 
+	// A documentation address (RFC 5737) that none of this machine's interfaces has.
+	const local = new Set(Object.values(networkInterfaces()).flatMap((addresses) => (addresses ?? []).map((a) => a.address)));
+	const foreign = ['203.0.113.1', '198.51.100.1', '192.0.2.1'].find((address) => !local.has(address)) ?? '203.0.113.1';
+
 	it.each([
 		[{ EMULATOR_HOST: 'not a host!' }, 'EMULATOR_HOST must be an IP address or a host name'],
-		[{ EMULATOR_HOST: '192.0.2.1' }, 'EMULATOR_HOST=192.0.2.1 is not an address of this machine'],
+		[{ EMULATOR_HOST: foreign }, `EMULATOR_HOST=${foreign} is not an address of this machine`],
 		[{ EMULATOR_PUBLIC_URL: 'http://emulator:4780/lancepilot' }, 'EMULATOR_PUBLIC_URL must be an http:// origin without a path'],
 	])('refuses %j, naming the setting', async (env, message) => {
 		const run = runCli({ EMULATOR_PORT: '0', ...env });
