@@ -3,7 +3,8 @@
  * /lancepilot/api/v3, 360dialog under /360dialog and Meta's Graph API (WhatsApp Cloud API) under
  * /meta, records every request and applies latency and injected faults. Provider behaviour lives in
  * lancepilot.ts / dialog360.ts / whatsappCloud.ts (the last two share cloudApi.ts); this file owns the
- * request lifecycle (read, record, fault, answer) so that every provider gets the same treatment.
+ * request lifecycle (read, record, fault, answer) so that every provider gets the same treatment, and
+ * hands every message 360dialog or Meta accepted to webhooks.ts, which delivers its status webhooks.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,16 @@ import { DEFAULT_FAULT_DELAY_MS, DEFAULT_FAULT_STATUS, FAULTS_WITHOUT_PROCESSING
 import { mediaTypeOf } from './header-params';
 import { LANCEPILOT_PREFIX, LancepilotProvider } from './lancepilot';
 import { META_PREFIX, WhatsAppCloudProvider } from './whatsappCloud';
+import {
+	DEFAULT_STATUS_DELAY_MS,
+	DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+	DEFAULT_WEBHOOK_TIMEOUT_MS,
+	WebhookHub,
+	validateStatusDelay,
+} from './webhooks';
 import type {
+	CloudApiProviderName,
+	DecodedBody,
 	Emulator,
 	EmulatorOptions,
 	FaultSpec,
@@ -28,21 +38,44 @@ import type {
 export type {
 	CloudApiProviderName,
 	CreatedResource,
+	DeliverWebhookOptions,
+	Dialog360WebhookSettings,
 	Emulator,
 	EmulatorOptions,
 	FaultHandle,
 	FaultKind,
 	FaultSpec,
 	LancepilotRequestInfo,
+	MetaWebhookInput,
+	MetaWebhookSettings,
+	MetaWebhookVerification,
 	ProviderName,
+	RecipientOutcome,
 	RecordedPart,
 	RecordedRequest,
 	SeedContact,
 	SeedWorkspace,
 	SentTemplate,
 	StoredMedia,
+	WebhookAnswer,
+	WebhookDelivery,
+	WebhookDeliveryCondition,
+	WebhookForward,
+	WebhookStatusName,
 } from './types';
 export { metaErrorBody, DIALOG360_OWN_ERROR, DIALOG360_PREFIX, DIALOG360_MAX_MEDIA_BYTES } from './dialog360';
+export { DIALOG360_WEBHOOK_ERRORS, dialog360WebhookUrlProblem } from './dialog360';
+export {
+	DEFAULT_STATUS_DELAY_MS,
+	DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+	DEFAULT_WEBHOOK_TIMEOUT_MS,
+	STATUS_ERRORS,
+	signBody,
+	statusError,
+	statusesFor,
+	type StatusBody,
+	type StatusError,
+} from './webhooks';
 export { BSUID_RE, graphErrorBody, isBsuid, type GraphErrorBody, type MetaErrorBody } from './cloudApi';
 export { META_PREFIX, META_VERSION_RE, metaTokenErrorBody } from './whatsappCloud';
 export { LANCEPILOT_PREFIX, LANCEPILOT_MAX_FILE_BYTES, LANCEPILOT_MESSAGES } from './lancepilot';
@@ -86,6 +119,8 @@ export const EMULATOR_DEFAULTS = {
 	metaGraphApiVersion: 'v26.0',
 	metaDisplayPhoneNumber: '+1 555-010-0199',
 	metaVerifiedName: 'Demo business',
+	/** Signs Meta's webhooks (`X-Hub-Signature-256`) unless configureMetaWebhook() is given another. */
+	metaAppSecret: 'meta_app_secret_0123456789',
 } as const;
 
 /** Above the providers' 16 MB file limit plus multipart overhead, so a 413 means a client bug. */
@@ -111,6 +146,7 @@ function validateOptions(options: EmulatorOptions): void {
 	const port = options.port ?? 0;
 	if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`Invalid port ${port}`);
 	validateLatency(options.latencyMs ?? 0);
+	validateWebhookOptions(options);
 	for (const [label, list] of [
 		['lancepilotTokens', options.lancepilotTokens],
 		['dialog360ApiKeys', options.dialog360ApiKeys],
@@ -121,6 +157,26 @@ function validateOptions(options: EmulatorOptions): void {
 			throw new TypeError(`${label} must be a non-empty list of non-empty strings`);
 		}
 	}
+}
+
+function validateWebhookOptions(options: EmulatorOptions): void {
+	if (options.webhookForward !== undefined && typeof options.webhookForward !== 'function') {
+		throw new TypeError('webhookForward must be a function from the registered URL to the URL to deliver to');
+	}
+	validateStatusDelay(options.webhookStatusDelayMs ?? DEFAULT_STATUS_DELAY_MS);
+	const retries = options.webhookRetryDelaysMs;
+	if (retries !== undefined && (!Array.isArray(retries) || retries.some((ms) => !Number.isFinite(ms) || ms < 0))) {
+		throw new RangeError('webhookRetryDelaysMs must be a list of non-negative numbers of ms');
+	}
+	const timeout = options.webhookTimeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
+	if (!Number.isFinite(timeout) || timeout <= 0) throw new RangeError(`webhookTimeoutMs must be a positive number of ms, got ${timeout}`);
+}
+
+/** `biz_opaque_callback_data` of an accepted Cloud API message (already checked to be a string). */
+function callbackDataOf(body: DecodedBody): string | undefined {
+	if (body.kind !== 'json' || typeof body.value !== 'object' || body.value === null) return undefined;
+	const data = (body.value as Record<string, unknown>).biz_opaque_callback_data;
+	return typeof data === 'string' ? data : undefined;
 }
 
 function validateLatency(ms: number): void {
@@ -189,6 +245,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		[DIALOG360_PREFIX, dialog360],
 		[META_PREFIX, whatsappCloud],
 	];
+
+	const webhooks = new WebhookHub({
+		forward: options.webhookForward,
+		statusDelayMs: options.webhookStatusDelayMs ?? DEFAULT_STATUS_DELAY_MS,
+		retryDelaysMs: [...(options.webhookRetryDelaysMs ?? DEFAULT_WEBHOOK_RETRY_DELAYS_MS)],
+		timeoutMs: options.webhookTimeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
+		businessAccountId: EMULATOR_DEFAULTS.metaBusinessAccountId,
+		displayPhoneNumber: EMULATOR_DEFAULTS.metaDisplayPhoneNumber.replace(/\D/g, ''),
+		defaultAppSecret: EMULATOR_DEFAULTS.metaAppSecret,
+		dialog360Webhook: () => dialog360.webhookSettings(),
+		log,
+	});
 
 	const faults = new FaultBook();
 	const records: RecordedRequest[] = [];
@@ -323,6 +391,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		record.responseBody = result.body;
 		if (result.created) record.created = result.created;
 		if (result.lancepilot) record.lancepilot = result.lancepilot;
+		const created = result.created;
+		// The message exists from here on, whatever fault the answer meets: its statuses follow.
+		if (created?.kind === 'message' && created.messageId && (record.provider === 'dialog360' || record.provider === 'whatsappCloud')) {
+			const provider: CloudApiProviderName = record.provider;
+			const callbackData = callbackDataOf(decoded);
+			webhooks.messageAccepted({
+				provider,
+				messageId: created.messageId,
+				recipient: created.recipient,
+				bsuid: created.recipientKind === 'bsuid',
+				category: created.template ? 'marketing' : 'service',
+				...(callbackData !== undefined ? { callbackData } : {}),
+				// Meta's path is /{version}/{phoneNumberId}/messages; 360dialog's key stands for the seeded number.
+				phoneNumberId: provider === 'whatsappCloud' ? path.split('/')[2] : EMULATOR_DEFAULTS.metaPhoneNumberId,
+			});
+		}
 
 		if (fault?.kind === 'reset-after') {
 			hangUp();
@@ -401,7 +485,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		setLancepilotOmitMessageId: (omit: boolean) => lancepilot.setOmitMessageId(omit),
 		injectFault: (fault: FaultSpec) => faults.inject(fault),
 		clearFaults: () => faults.clear(),
+		setWebhookForward: (forward) => webhooks.setForward(forward),
+		dialog360Webhook: () => dialog360.webhookSettings(),
+		configureMetaWebhook: (input) => webhooks.configureMeta(input),
+		clearMetaWebhook: () => webhooks.clearMetaWebhook(),
+		metaWebhook: () => webhooks.metaWebhook(),
+		setRecipientOutcome: (recipient, outcome) => webhooks.setRecipientOutcome(recipient, outcome),
+		setStatusDelay: (ms) => webhooks.setStatusDelay(ms),
+		setWebhookDuplicates: (duplicates) => webhooks.setDuplicates(duplicates),
+		webhookDeliveries: () => webhooks.records(),
+		waitForWebhookDeliveries: (until, timeoutMs) => webhooks.waitFor(until, timeoutMs),
+		deliverWebhook: (provider, body, deliverOptions) => webhooks.deliverOnce(provider, body, deliverOptions),
 		reset: () => {
+			webhooks.reset();
 			records.length = 0;
 			faults.clear();
 			latencyMs = options.latencyMs ?? 0;
@@ -412,6 +508,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		close: () => {
 			closed ??= new Promise<void>((resolve) => {
 				closing = true;
+				webhooks.close();
 				for (const wake of [...wakers]) wake();
 				server.close(() => resolve());
 				server.closeAllConnections();

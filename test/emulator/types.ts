@@ -38,8 +38,110 @@ export interface EmulatorOptions {
 	lancepilotOmitMessageId?: boolean;
 	/** Hard cap on a request body; larger bodies get 413. Defaults to 20 MiB. */
 	maxBodyBytes?: number;
-	/** One line per answered request; never receives header values. */
+	/** One line per answered request and per webhook delivery; never receives header values. */
 	log?: (line: string) => void;
+	/**
+	 * Maps a registered webhook URL (port-less, as 360dialog demands) to where the emulator really
+	 * delivers, like the reverse proxy on 443 in front of n8n; initial value of setWebhookForward().
+	 */
+	webhookForward?: WebhookForward;
+	/** Initial value of setStatusDelay(): the gap before each status of a message; default 20 ms. */
+	webhookStatusDelayMs?: number;
+	/**
+	 * Waits before the 2nd, 3rd… attempt of a webhook answered with non-2xx or not at all; its length
+	 * plus one is the number of attempts. Default `[50, 100, 200, 400]` (at most 5 attempts).
+	 */
+	webhookRetryDelaysMs?: number[];
+	/** How long a webhook receiver may take to answer before the attempt counts as failed; default 5000 ms. */
+	webhookTimeoutMs?: number;
+}
+
+/** Registered webhook URL -> URL the emulator actually calls (may add a port: it stands for the proxy). */
+export type WebhookForward = (url: string) => string;
+
+/** The statuses of the Cloud API's status webhooks, in the order they happen. */
+export type WebhookStatusName = 'sent' | 'delivered' | 'read' | 'failed';
+
+/**
+ * What happens to messages to a recipient: the last status reached (`read`: sent, delivered, read),
+ * or `{ failWith: <code> }`: sent, then failed with that WhatsApp error code.
+ */
+export type RecipientOutcome = 'read' | 'delivered' | 'sent' | { failWith: number };
+
+/** 360dialog's webhook of the number, as `POST /v1/configs/webhook` set it. */
+export interface Dialog360WebhookSettings {
+	url: string;
+	/** Sent with every delivery (e.g. a shared secret); empty when none were configured. */
+	headers: Record<string, string>;
+}
+
+/** What "Verify and save" in Meta's app dashboard stores. */
+export interface MetaWebhookSettings {
+	url: string;
+	verifyToken: string;
+	/** Signs every delivery (`X-Hub-Signature-256`). */
+	appSecret: string;
+}
+
+export interface MetaWebhookInput {
+	url: string;
+	verifyToken: string;
+	/** Default `EMULATOR_DEFAULTS.metaAppSecret`. */
+	appSecret?: string;
+}
+
+/** The outcome of the verification request; the webhook is stored only when `verified`. */
+export interface MetaWebhookVerification {
+	verified: boolean;
+	/** The receiver's HTTP status, 0 when it could not be reached. */
+	status: number;
+	body: string;
+}
+
+/** One attempt to deliver a status webhook. */
+export interface WebhookDelivery {
+	provider: CloudApiProviderName;
+	/** The URL as registered with the provider. */
+	url: string;
+	/** Where the emulator sent it (the registered URL passed through the webhook forward). */
+	deliveredTo: string;
+	/** 1 for the first try of this copy of the status, 2… for retries. */
+	attempt: number;
+	/** `rawBody` parsed. */
+	body: unknown;
+	/** Exactly the bytes sent (UTF-8), which Meta's signature covers. */
+	rawBody: string;
+	/** The headers the emulator set (Node adds Host, Content-Length and Connection). */
+	headers: Record<string, string>;
+	/** The receiver's HTTP status; 0 for a connection error or a timeout. */
+	answerStatus: number;
+	/** The receiver's answer, at most 64 KiB of it. */
+	answerBody: string;
+	/** Why there was no answer (connection error, timeout). */
+	error?: string;
+	/** performance.now() in ms when the attempt started, the clock of RecordedRequest.startedAt. */
+	at: number;
+}
+
+/** `until` of waitForWebhookDeliveries: a count of successful deliveries, or a condition on them. */
+export type WebhookDeliveryCondition = number | ((successful: WebhookDelivery[]) => boolean);
+
+export interface DeliverWebhookOptions {
+	/**
+	 * The provider's proof of origin. Meta: `valid` signs with the app secret, `invalid` with another
+	 * secret, `missing` sends no `X-Hub-Signature-256`. 360dialog: `valid` sends the configured
+	 * headers, `invalid` sends them with wrong values, `missing` leaves them out. Default `valid`.
+	 */
+	signature?: 'valid' | 'invalid' | 'missing';
+	/** Added last, so they override everything else. */
+	headers?: Record<string, string>;
+}
+
+export interface WebhookAnswer {
+	status: number;
+	body: string;
+	/** Set when the receiver could not be reached (status 0). */
+	error?: string;
 }
 
 export type FaultKind = 'status' | 'reset-before' | 'reset-after' | 'malformed' | 'html' | 'empty' | 'delay';
@@ -206,8 +308,39 @@ export interface Emulator {
 	setLancepilotOmitMessageId(omit: boolean): void;
 	injectFault(fault: FaultSpec): FaultHandle;
 	clearFaults(): void;
-	/** Clears records, faults, media and contacts created by sends; restores seeds and initial options. */
+	/** See EmulatorOptions.webhookForward; `undefined` delivers to the registered URL itself. */
+	setWebhookForward(forward: WebhookForward | undefined): void;
+	/** 360dialog's webhook as `POST /v1/configs/webhook` left it, or undefined. */
+	dialog360Webhook(): Dialog360WebhookSettings | undefined;
+	/**
+	 * Meta's "Verify and save": `GET <url>?hub.mode=subscribe&hub.verify_token=…&hub.challenge=<digits>`
+	 * (through the webhook forward); stores the webhook only on a 200 whose body is exactly the challenge.
+	 * A failed verification keeps the webhook stored before, as the dashboard does.
+	 */
+	configureMetaWebhook(input: MetaWebhookInput): Promise<MetaWebhookVerification>;
+	clearMetaWebhook(): void;
+	metaWebhook(): MetaWebhookSettings | undefined;
+	/** `recipient` is the `to` digits or the BSUID as sent; default outcome `read`. */
+	setRecipientOutcome(recipient: string, outcome: RecipientOutcome): void;
+	/** The gap before each status of a message (the first counts from acceptance). */
+	setStatusDelay(ms: number): void;
+	/** Deliver every status twice, as a provider does after a timed-out delivery. */
+	setWebhookDuplicates(duplicates: boolean): void;
+	/** Every delivery attempt of a status webhook, in order of completion. */
+	webhookDeliveries(): WebhookDelivery[];
+	/**
+	 * Resolves with the successful (2xx) deliveries once there are `until` of them, or once `until(successful)`
+	 * holds; rejects after `timeoutMs` (default 5000) naming what did arrive.
+	 */
+	waitForWebhookDeliveries(until: WebhookDeliveryCondition, timeoutMs?: number): Promise<WebhookDelivery[]>;
+	/** Posts `body` (a string verbatim, anything else as JSON) once to the provider's webhook; no retries, not recorded. */
+	deliverWebhook(provider: CloudApiProviderName, body: unknown, options?: DeliverWebhookOptions): Promise<WebhookAnswer>;
+	/**
+	 * Clears records, faults, media, contacts created by sends, webhook configurations, recipient
+	 * outcomes and deliveries, cancels pending deliveries; restores seeds and initial options.
+	 */
 	reset(): void;
+	/** Stops the server and cancels pending webhook deliveries. */
 	close(): Promise<void>;
 }
 
