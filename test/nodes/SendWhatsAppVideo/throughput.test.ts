@@ -67,7 +67,6 @@ describe('many items', () => {
 
 		expect(result.items.map((item) => item.json.status)).toEqual(Array(40).fill('accepted'));
 		expect(mostInFlight(emulator().requests)).toBeGreaterThanOrEqual(7);
-		expect(busiestSecond(emulator().requests)).toBeLessThanOrEqual(20);
 	});
 
 	test('Messages per Second is never exceeded at the provider, retries included', async () => {
