@@ -1,0 +1,250 @@
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { WhatsAppVideoStatusTrigger } from '../../../nodes/WhatsAppVideoStatusTrigger/WhatsAppVideoStatusTrigger.node';
+import { runWorkflow } from '../../harness/engine';
+import { D, emulatorCredentials, phone, useEmulator } from '../../harness/setup';
+import type { TriggerServer } from '../../harness/triggerServer';
+import { startTriggerServer } from '../../harness/triggerServer';
+
+const emulator = useEmulator();
+const servers: TriggerServer[] = [];
+afterEach(async () => {
+	emulator().setWebhookForward(undefined);
+	await Promise.all(servers.splice(0).map(async (server) => await server.close()));
+});
+
+const APP_SECRET = D.metaAppSecret;
+
+function credentials(overrides: { appSecret?: string } = {}) {
+	const all = emulatorCredentials(emulator());
+	all.whatsAppCloudApi = { ...all.whatsAppCloudApi, appSecret: overrides.appSecret ?? APP_SECRET };
+	return all;
+}
+
+async function trigger(parameters: INodeParameters, options: { appSecret?: string; publicBase?: string } = {}): Promise<TriggerServer> {
+	const server = await startTriggerServer({ parameters, credentials: credentials(options), publicBase: options.publicBase });
+	servers.push(server);
+	emulator().setWebhookForward((url) => server.forward(url));
+	return server;
+}
+
+/** Sends one video link per recipient with the send node, each with its own callback data. */
+async function sendVideos(provider: string, recipients: string[]) {
+	const result = await runWorkflow({
+		parameters: {
+			provider,
+			recipient: '={{ $json.phone }}',
+			source: 'url',
+			videoUrl: 'https://cdn.example.com/promo.mp4',
+			options: { callbackData: '={{ "order-" + $json.index }}' },
+		},
+		items: recipients.map((recipient) => ({ json: { phone: recipient } })),
+		credentials: credentials(),
+	});
+	expect(result.error).toBeUndefined();
+	return result.items.map((item) => item.json);
+}
+
+const statusesOf = (server: TriggerServer) => server.executions().flat();
+
+describe('WhatsApp Video Status Trigger', () => {
+	test('is a trigger with the public contract: type, provider values, statuses and both webhooks', () => {
+		const { description } = new WhatsAppVideoStatusTrigger();
+
+		expect(description).toMatchObject({ name: 'whatsAppVideoStatusTrigger', displayName: 'WhatsApp Video Status Trigger', group: ['trigger'], inputs: [] });
+		const provider = description.properties.find((property) => property.name === 'provider');
+		expect(provider?.options?.map((option) => (option as { value: string }).value)).toEqual(['dialog360', 'whatsappCloud']);
+		expect(description.properties.find((property) => property.name === 'statuses')?.default).toEqual(['sent', 'delivered', 'read', 'failed']);
+		expect(description.webhooks?.map((webhook) => [webhook.name, webhook.httpMethod])).toEqual([
+			['default', 'POST'],
+			['setup', 'GET'],
+		]);
+	});
+
+	describe('360dialog', () => {
+		test('activation registers the URL with a secret header; each status of each sent video is one item matching the send node\'s output', async () => {
+			const server = await trigger({ provider: 'dialog360' });
+			await server.activate();
+
+			const [registration] = emulator().requests.filter((request) => request.method === 'POST' && request.path === '/v1/configs/webhook');
+			expect(registration.json).toEqual({ url: server.webhookUrl, headers: { 'X-Video-Status-Secret': expect.stringMatching(/^[0-9a-f]{48}$/) } });
+
+			emulator().setRecipientOutcome(phone(1).slice(1), { failWith: 131047 });
+			const sent = await sendVideos('dialog360', [phone(0), phone(1)]);
+			await emulator().waitForWebhookDeliveries(5, 10_000);
+
+			const statuses = statusesOf(server);
+			expect(statuses.map((status) => [status.messageId, status.status])).toEqual(
+				expect.arrayContaining([
+					[sent[0].messageId, 'sent'],
+					[sent[0].messageId, 'delivered'],
+					[sent[0].messageId, 'read'],
+					[sent[1].messageId, 'sent'],
+					[sent[1].messageId, 'failed'],
+				]),
+			);
+			expect(statuses).toHaveLength(5);
+			const forFirst = statuses.filter((status) => status.messageId === sent[0].messageId).map((status) => status.status);
+			expect(forFirst).toEqual(['sent', 'delivered', 'read']);
+			const failed = statuses.find((status) => status.status === 'failed') as IDataObject;
+			expect(failed).toMatchObject({
+				provider: 'dialog360',
+				recipient: phone(1).slice(1),
+				callbackData: 'order-1',
+				timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+				errors: [{ code: 131047, title: expect.any(String), details: expect.any(String), hint: expect.stringContaining('Set Message Type to Template') }],
+			});
+		});
+
+		test('when 360dialog delivers every status twice, each status is still one item; a BSUID recipient is reported as such', async () => {
+			const server = await trigger({ provider: 'dialog360' });
+			await server.activate();
+			emulator().setWebhookDuplicates(true);
+
+			const [sent] = await sendVideos('dialog360', [D.contactBsuid]);
+			await emulator().waitForWebhookDeliveries(6, 10_000);
+
+			expect(emulator().webhookDeliveries().filter((delivery) => delivery.answerStatus === 200)).toHaveLength(6);
+			expect(statusesOf(server).map((status) => [status.messageId, status.status, status.recipient])).toEqual([
+				[sent.messageId, 'sent', D.contactBsuid],
+				[sent.messageId, 'delivered', D.contactBsuid],
+				[sent.messageId, 'read', D.contactBsuid],
+			]);
+		});
+
+		test('a request without the secret header is answered 401 and starts nothing', async () => {
+			const server = await trigger({ provider: 'dialog360' });
+			await server.activate();
+
+			const answer = await emulator().deliverWebhook('dialog360', { object: 'whatsapp_business_account', entry: [] }, { headers: { 'X-Video-Status-Secret': 'guess' } });
+
+			expect(answer.status).toBe(401);
+			expect(server.executions()).toEqual([]);
+		});
+
+		test('another URL on the number: activation refuses and explains, unless Replace Existing Webhook is on', async () => {
+			const chatbot = 'https://chatbot.example.com/hook';
+			await fetch(`${emulator().dialog360BaseUrl}/v1/configs/webhook`, {
+				method: 'POST',
+				headers: { 'D360-API-KEY': D.dialog360ApiKey, 'Content-Type': 'application/json' },
+				body: JSON.stringify({ url: chatbot }),
+			});
+
+			const refused = await trigger({ provider: 'dialog360' });
+			await expect(refused.activate()).rejects.toThrow(`This 360dialog number already sends its webhooks to ${chatbot}`);
+			const replacing = await trigger({ provider: 'dialog360', replaceExistingWebhook: true });
+			await replacing.activate();
+
+			const configured = await fetch(`${emulator().dialog360BaseUrl}/v1/configs/webhook`, { headers: { 'D360-API-KEY': D.dialog360ApiKey } });
+			expect(await configured.json()).toEqual({ url: replacing.webhookUrl });
+		});
+
+		test('an n8n URL with a port is refused at activation with what to set, before 360dialog is asked', async () => {
+			const server = await trigger({ provider: 'dialog360' }, { publicBase: 'http://n8n.example.com:5678' });
+
+			await expect(server.activate()).rejects.toThrow('has a port (5678)');
+			expect(emulator().requests.filter((request) => request.method === 'POST')).toEqual([]);
+		});
+
+		test('deactivation removes our URL, and leaves one someone else set since alone', async () => {
+			const server = await trigger({ provider: 'dialog360' });
+			await server.activate();
+			await server.deactivate();
+			const afterOurs = await (await fetch(`${emulator().dialog360BaseUrl}/v1/configs/webhook`, { headers: { 'D360-API-KEY': D.dialog360ApiKey } })).json();
+
+			await server.activate();
+			await fetch(`${emulator().dialog360BaseUrl}/v1/configs/webhook`, {
+				method: 'POST',
+				headers: { 'D360-API-KEY': D.dialog360ApiKey, 'Content-Type': 'application/json' },
+				body: JSON.stringify({ url: 'https://chatbot.example.com/hook' }),
+			});
+			await server.deactivate();
+			const afterTheirs = await (await fetch(`${emulator().dialog360BaseUrl}/v1/configs/webhook`, { headers: { 'D360-API-KEY': D.dialog360ApiKey } })).json();
+
+			expect(afterOurs).toEqual({ url: '' });
+			expect(afterTheirs).toEqual({ url: 'https://chatbot.example.com/hook' });
+		});
+	});
+
+	describe('Meta (WhatsApp Cloud API)', () => {
+		test('answers Meta\'s verification with the challenge only for the right Verify Token', async () => {
+			const server = await trigger({ provider: 'whatsappCloud', verifyToken: 'my-verify-token' });
+			await server.activate();
+
+			const wrong = await emulator().configureMetaWebhook({ url: server.webhookUrl, verifyToken: 'not-it' });
+			const right = await emulator().configureMetaWebhook({ url: server.webhookUrl, verifyToken: 'my-verify-token' });
+
+			expect([wrong.verified, wrong.status]).toEqual([false, 403]);
+			expect([right.verified, right.status]).toEqual([true, 200]);
+			expect(server.executions()).toEqual([]);
+		});
+
+		test('signed statuses become items; a forged or missing signature is 401 and starts nothing', async () => {
+			const server = await trigger({ provider: 'whatsappCloud', verifyToken: 'my-verify-token' });
+			await server.activate();
+			await emulator().configureMetaWebhook({ url: server.webhookUrl, verifyToken: 'my-verify-token' });
+
+			const [video] = await sendVideos('whatsappCloud', [phone(0)]);
+			await emulator().waitForWebhookDeliveries(3, 10_000);
+			const forged = await emulator().deliverWebhook('whatsappCloud', { object: 'whatsapp_business_account', entry: [] }, { signature: 'invalid' });
+			const unsigned = await emulator().deliverWebhook('whatsappCloud', { object: 'whatsapp_business_account', entry: [] }, { signature: 'missing' });
+
+			expect(statusesOf(server).map((status) => [status.provider, status.messageId, status.status, status.callbackData])).toEqual([
+				['whatsappCloud', video.messageId, 'sent', 'order-0'],
+				['whatsappCloud', video.messageId, 'delivered', 'order-0'],
+				['whatsappCloud', video.messageId, 'read', 'order-0'],
+			]);
+			expect([forged.status, unsigned.status]).toEqual([401, 401]);
+			expect(server.executions()).toHaveLength(3);
+		});
+
+		test('activation without the App Secret says where to find it', async () => {
+			const server = await trigger({ provider: 'whatsappCloud', verifyToken: 'token' }, { appSecret: '' });
+
+			await expect(server.activate()).rejects.toThrow('The Meta credential has no App Secret');
+		});
+
+		test('a webhook delivered twice is one item per status; a body with several entries and statuses is read in order', async () => {
+			const server = await trigger({ provider: 'whatsappCloud', verifyToken: 'my-verify-token' });
+			await server.activate();
+			await emulator().configureMetaWebhook({ url: server.webhookUrl, verifyToken: 'my-verify-token' });
+			const status = (id: string, state: string) => ({ id, status: state, timestamp: '1764500000', recipient_id: '4915100000000' });
+			const body = {
+				object: 'whatsapp_business_account',
+				entry: [
+					{ id: D.metaBusinessAccountId, changes: [{ field: 'messages', value: { statuses: [status('wamid.A', 'sent'), status('wamid.B', 'sent')] } }] },
+					{
+						id: D.metaBusinessAccountId,
+						changes: [
+							{ field: 'messages', value: { messages: [{ from: '4915100000000', id: 'wamid.IN', type: 'text', text: { body: 'hi' } }] } },
+							{ field: 'messages', value: { statuses: [status('wamid.A', 'delivered'), status('wamid.A', 'sent')] } },
+						],
+					},
+				],
+			};
+
+			const first = await emulator().deliverWebhook('whatsappCloud', body, { signature: 'valid' });
+			const again = await emulator().deliverWebhook('whatsappCloud', body, { signature: 'valid' });
+
+			expect([first.status, again.status]).toEqual([200, 200]);
+			expect(server.executions().map((items) => items.map((item) => `${String(item.messageId)} ${String(item.status)}`))).toEqual([
+				['wamid.A sent', 'wamid.B sent', 'wamid.A delivered'],
+			]);
+			expect(statusesOf(server)[0].timestamp).toBe('2025-11-30T10:53:20.000Z');
+		});
+
+		test('Statuses limits what starts the workflow, e.g. failures only', async () => {
+			const server = await trigger({ provider: 'whatsappCloud', verifyToken: 'my-verify-token', statuses: ['failed'] });
+			await server.activate();
+			await emulator().configureMetaWebhook({ url: server.webhookUrl, verifyToken: 'my-verify-token' });
+			emulator().setRecipientOutcome(phone(1).slice(1), { failWith: 131026 });
+
+			const sent = await sendVideos('whatsappCloud', [phone(0), phone(1)]);
+			await emulator().waitForWebhookDeliveries(5, 10_000);
+
+			expect(statusesOf(server).map((status) => [status.messageId, status.status])).toEqual([[sent[1].messageId, 'failed']]);
+			expect(statusesOf(server)[0].errors).toEqual([expect.objectContaining({ code: 131026, hint: expect.stringContaining('may not be on WhatsApp') })]);
+		});
+
+	});
+});
