@@ -18,8 +18,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 
-import { EMULATOR_DEFAULTS as D, startEmulator, type Emulator, type RecordedRequest } from '../test/emulator/server';
+import { EMULATOR_DEFAULTS as D, EMULATOR_TEMPLATES, startEmulator, type Emulator, type RecordedRequest } from '../test/emulator/server';
 import type { MediaHost } from '../test/harness/mediaServer';
 import { Checks } from './lib/checks';
 import { loadInstallWorkflow, scanRuntimeImports } from './lib/imports';
@@ -43,16 +44,24 @@ import {
 	buildWorkflows,
 	credentialsFile,
 	CREDENTIALS,
+	AUTUMN_TEASER,
 	BAD_FIRST_RECIPIENTS,
 	BINARY_OPTION_NODES,
 	BSUID_ITEMS,
 	BSUID_NODES,
 	CONCURRENCY,
 	CONCURRENT_ITEMS,
+	CUSTOMERS,
 	LINK_CHECK_ITEMS,
 	MIXED_RECIPIENTS,
+	PROMO_VIDEO_URL,
 	RECIPIENTS,
+	REFUSED_TEMPLATE_NODES,
+	SCHEDULE_TRIGGER,
 	SEND,
+	SPRING_PROMO,
+	TEMPLATE_NODES,
+	TRIGGER,
 	UPLOAD_ITEMS,
 	VIDEO_URL,
 	VIDEOS,
@@ -406,6 +415,210 @@ async function checkBsuidRecipients(checks: Checks, ctx: Context, wf: Workflow):
 			json,
 		);
 	});
+}
+
+/** Where each provider lists the account's templates (below the emulator's mount). */
+const TEMPLATE_LISTINGS = {
+	whatsappCloud: `/${D.metaGraphApiVersion}/${D.metaBusinessAccountId}/message_templates`,
+	lancepilot: `/workspaces/${D.workspaceId}/templates`,
+	dialog360: '/v1/configs/templates',
+} as const;
+
+type ListingProvider = keyof typeof TEMPLATE_LISTINGS;
+
+/** The templates one listing answer carries, in each provider's own shape. */
+function listedTemplates(request: RecordedRequest): unknown[] {
+	const body = (request.responseBody ?? {}) as { data?: unknown[]; waba_templates?: unknown[] };
+	return (request.provider === 'dialog360' ? body.waba_templates : body.data) ?? [];
+}
+
+/**
+ * The node read the provider's template listing exactly once for the whole run: however many
+ * pages it took, no page twice, and the pages together hold every template of the account.
+ */
+function checkListingReadOnce(checks: Checks, ctx: Context, provider: ListingProvider, node: string): void {
+	const reads = ctx.emulator.requests.filter((r) => r.provider === provider && r.method === 'GET' && r.path === TEMPLATE_LISTINGS[provider]);
+	const queries = reads.map((r) => JSON.stringify(r.query));
+	checks.equal(
+		`${node}: the template listing (GET ${TEMPLATE_LISTINGS[provider]}) was read once for the three items: ${reads.length} page(s), none twice, ${EMULATOR_TEMPLATES.length} templates in all, answered 200`,
+		[reads.length > 0, new Set(queries).size === queries.length, reads.reduce((sum, r) => sum + listedTemplates(r).length, 0), reads.every((r) => r.status === 200)],
+		[true, true, EMULATOR_TEMPLATES.length, true],
+	);
+}
+
+/** What the emulator recorded as sent for each template message (`created.template`), in arrival order. */
+function sentTemplates(requests: RecordedRequest[]): unknown[] {
+	return requests.map((r) => (r.created?.kind === 'message' ? r.created.template : undefined));
+}
+
+function nodesThatRan(run: Record<string, unknown> | undefined): string[] {
+	const runData = (run as { data?: { resultData?: { runData?: Record<string, unknown> } } } | undefined)?.data?.resultData?.runData;
+	return Object.keys(runData ?? {}).sort();
+}
+
+/** spring_promo as the Cloud API sends it: the header video, the name and the discount, the coupon in the URL button. */
+function springPromoCloudApiMessage(customer: (typeof CUSTOMERS)[number], video: Record<string, string>): Record<string, unknown> {
+	return {
+		messaging_product: 'whatsapp',
+		recipient_type: 'individual',
+		to: customer.digits,
+		type: 'template',
+		template: {
+			name: SPRING_PROMO.name,
+			language: { code: SPRING_PROMO.language },
+			components: [
+				{ type: 'header', parameters: [{ type: 'video', video }] },
+				{ type: 'body', parameters: [{ type: 'text', text: customer.name }, { type: 'text', text: SPRING_PROMO.discount }] },
+				{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: customer.coupon }] },
+			],
+		},
+	};
+}
+
+function springPromoSent(customer: (typeof CUSTOMERS)[number], id?: number): Record<string, unknown> {
+	return {
+		...(id !== undefined ? { id } : {}),
+		name: SPRING_PROMO.name,
+		language: SPRING_PROMO.language,
+		bodyParameters: [customer.name, SPRING_PROMO.discount],
+		buttonParameter: customer.coupon,
+	};
+}
+
+async function checkTemplateCampaign(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
+	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	const what = await execute(ctx, wf);
+	expectSuccess(checks, what);
+	const ran = nodesThatRan(what.run);
+	const fired = what.of(SCHEDULE_TRIGGER);
+	// Outside the editor's manual mode n8n runs no trigger's own code: the start node passes one empty item on.
+	checks.ok(
+		`n8n execute started at the Schedule Trigger ("${SCHEDULE_TRIGGER}", the first trigger in the node list), which passed one empty item on; the Manual Trigger did not run`,
+		ran.includes(SCHEDULE_TRIGGER) && !ran.includes(TRIGGER) && isDeepStrictEqual(fired.map((i) => i.json), [{}]),
+		{ ran, fired: fired.map((i) => i.json) },
+	);
+	checks.equal('the Code node made one item per customer', what.of('Customers').map((i) => i.json), CUSTOMERS.map((c) => ({ name: c.name, phone: c.phone, coupon: c.coupon })));
+
+	// Meta: the video read from disk, uploaded once, the header of all three messages.
+	const meta = ctx.emulator.requests.filter((r) => r.provider === 'whatsappCloud');
+	checkListingReadOnce(checks, ctx, 'whatsappCloud', TEMPLATE_NODES.whatsappCloud);
+	const uploads = meta.filter((r) => r.method === 'POST' && r.path === metaPath('media'));
+	checks.equal(`${TEMPLATE_NODES.whatsappCloud}: exactly one upload for the three customers (POST ${metaPath('media')} 200)`, uploads.map((r) => r.status), [200]);
+	const mediaId = (uploads[0]?.responseBody as { id?: string } | undefined)?.id ?? '(no upload)';
+	checks.equal(
+		`${TEMPLATE_NODES.whatsappCloud}: the upload is the fixture read from disk (bytes, name, video/mp4)`,
+		filePart(uploads[0]),
+		{ filename: VIDEOS.faststart, contentType: 'video/mp4', size: fixtureBytes.length, sha256: fixtureSha },
+	);
+	const metaMessages = meta.filter((r) => r.method === 'POST' && r.path === metaPath('messages'));
+	checks.equal(
+		`${TEMPLATE_NODES.whatsappCloud}: one template message per customer with that media id as the header, the name and 20% in the body, the coupon in the URL button`,
+		sorted(metaMessages.map((r) => ({ status: r.status, json: r.json }))),
+		sorted(CUSTOMERS.map((c) => ({ status: 200, json: springPromoCloudApiMessage(c, { id: mediaId }) }))),
+	);
+	checks.equal(`${TEMPLATE_NODES.whatsappCloud}: the emulator created one template message per customer`, sorted(sentTemplates(ctx.emulator.messagesCreated('whatsappCloud'))), sorted(CUSTOMERS.map((c) => springPromoSent(c))));
+	checks.equal(
+		`${TEMPLATE_NODES.whatsappCloud}: nothing else reached Meta`,
+		meta.length,
+		uploads.length + metaMessages.length + meta.filter((r) => r.path === TEMPLATE_LISTINGS.whatsappCloud).length,
+	);
+	const metaOut = what.of(TEMPLATE_NODES.whatsappCloud);
+	checks.equal(
+		`${TEMPLATE_NODES.whatsappCloud}: n8n output: three items in input order, accepted, the shared media id, json.template { name, language }`,
+		metaOut.map((i) => [i.pairedItem, i.json.provider, i.json.recipient, i.json.status, i.json.mediaId, i.json.template]),
+		CUSTOMERS.map((c, item) => [{ item }, 'whatsappCloud', c.digits, 'accepted', mediaId, { name: SPRING_PROMO.name, language: SPRING_PROMO.language }]),
+	);
+
+	// Lancepilot: the template by its id, the header video as a link in JSON.
+	checkListingReadOnce(checks, ctx, 'lancepilot', TEMPLATE_NODES.lancepilot);
+	const lancepilotSends = ctx.emulator.requests.filter((r) => r.provider === 'lancepilot' && r.method === 'POST');
+	checks.equal(
+		`${TEMPLATE_NODES.lancepilot}: one POST …/template-messages per customer, JSON with template_id ${SPRING_PROMO.lancepilotId}, the video URL as template_data.header.file, body variables and the button's coupon`,
+		sorted(lancepilotSends.map((r) => ({ request: `${r.method} ${r.path} ${r.status}`, json: r.json }))),
+		sorted(
+			CUSTOMERS.map((c) => ({
+				request: `POST /workspaces/${D.workspaceId}/contacts/number/%2B${c.digits}/template-messages 201`,
+				json: {
+					template_id: SPRING_PROMO.lancepilotId,
+					template_data: {
+						header: { file: PROMO_VIDEO_URL },
+						body: { variables: [c.name, SPRING_PROMO.discount] },
+						buttons: [{ type: 'URL', variables: [c.coupon] }],
+					},
+				},
+			})),
+		),
+	);
+	checks.equal(
+		`${TEMPLATE_NODES.lancepilot}: the emulator created one template message per customer`,
+		sorted(sentTemplates(ctx.emulator.messagesCreated('lancepilot'))),
+		sorted(CUSTOMERS.map((c) => springPromoSent(c, SPRING_PROMO.lancepilotId))),
+	);
+	const lancepilotOut = what.of(TEMPLATE_NODES.lancepilot);
+	checks.equal(
+		`${TEMPLATE_NODES.lancepilot}: n8n output: three items in input order, created, json.template { id, name, language }`,
+		lancepilotOut.map((i) => [i.pairedItem, i.json.provider, i.json.recipient, i.json.status, i.json.template]),
+		CUSTOMERS.map((c, item) => [
+			{ item },
+			'lancepilot',
+			c.digits,
+			'created',
+			{ id: SPRING_PROMO.lancepilotId, name: SPRING_PROMO.name, language: SPRING_PROMO.language },
+		]),
+	);
+
+	// 360dialog: the Cloud API's template message with the header video by link.
+	checkListingReadOnce(checks, ctx, 'dialog360', TEMPLATE_NODES.dialog360);
+	const dialog360Sends = ctx.emulator.requests.filter((r) => r.provider === 'dialog360' && r.method === 'POST');
+	checks.equal(
+		`${TEMPLATE_NODES.dialog360}: one POST /messages per customer, the video link as the header`,
+		sorted(dialog360Sends.map((r) => ({ request: `${r.method} ${r.path} ${r.status}`, json: r.json }))),
+		sorted(CUSTOMERS.map((c) => ({ request: 'POST /messages 200', json: springPromoCloudApiMessage(c, { link: PROMO_VIDEO_URL }) }))),
+	);
+	checks.equal(`${TEMPLATE_NODES.dialog360}: the emulator created one template message per customer`, sorted(sentTemplates(ctx.emulator.messagesCreated('dialog360'))), sorted(CUSTOMERS.map((c) => springPromoSent(c))));
+	const dialog360Out = what.of(TEMPLATE_NODES.dialog360);
+	checks.equal(
+		`${TEMPLATE_NODES.dialog360}: n8n output: three items in input order, accepted, json.template { name, language }`,
+		dialog360Out.map((i) => [i.pairedItem, i.json.provider, i.json.recipient, i.json.status, i.json.template]),
+		CUSTOMERS.map((c, item) => [{ item }, 'dialog360', c.digits, 'accepted', { name: SPRING_PROMO.name, language: SPRING_PROMO.language }]),
+	);
+}
+
+async function checkTemplatesRefused(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
+	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	const what = await execute(ctx, wf);
+	expectSuccess(checks, what);
+	checks.equal(
+		'the providers were only asked for their template listings: no upload, no message',
+		[...new Set(ctx.emulator.requests.map((r) => `${r.provider} ${r.method} ${r.path} ${r.status}`))].sort(),
+		[`lancepilot GET ${TEMPLATE_LISTINGS.lancepilot} 200`, `whatsappCloud GET ${TEMPLATE_LISTINGS.whatsappCloud} 200`],
+	);
+	checks.equal('no message was created and nothing was uploaded', [ctx.emulator.messagesCreated().length, ctx.emulator.uploads().length], [0, 0]);
+	checkListingReadOnce(checks, ctx, 'whatsappCloud', REFUSED_TEMPLATE_NODES.whatsappCloud);
+	checkListingReadOnce(checks, ctx, 'lancepilot', REFUSED_TEMPLATE_NODES.lancepilot);
+
+	const meta = what.of(REFUSED_TEMPLATE_NODES.whatsappCloud);
+	checks.equal(
+		`${REFUSED_TEMPLATE_NODES.whatsappCloud}: three error items, in input order, naming Body Parameters, the item and the count`,
+		meta.map((i) => [i.pairedItem, i.json.error]),
+		CUSTOMERS.map((_, item) => [{ item }, `Invalid "Body Parameters" in item ${item}: ${SPRING_PROMO.name} expects 2 body parameters, got 1`]),
+	);
+	checks.ok(
+		`${REFUSED_TEMPLATE_NODES.whatsappCloud}: the description quotes the template text to fill in`,
+		meta.length > 0 && meta.every((i) => String(i.json.description ?? '').includes('Hi {{1}}, our spring sale gives you {{2}} off.')),
+		meta.map((i) => i.json),
+	);
+	const lancepilot = what.of(REFUSED_TEMPLATE_NODES.lancepilot);
+	checks.equal(
+		`${REFUSED_TEMPLATE_NODES.lancepilot}: three error items, in input order, naming Template, the item and the status`,
+		lancepilot.map((i) => [i.pairedItem, i.json.error]),
+		CUSTOMERS.map((_, item) => [{ item }, `Invalid "Template" in item ${item}: template "${AUTUMN_TEASER.name}" (${AUTUMN_TEASER.language}) is PENDING, not approved`]),
+	);
+	checks.ok(
+		`${REFUSED_TEMPLATE_NODES.lancepilot}: the description says to wait for Meta's review`,
+		lancepilot.length > 0 && lancepilot.every((i) => /wait for the review/.test(String(i.json.description ?? ''))),
+		lancepilot.map((i) => i.json),
+	);
 }
 
 async function checkLancepilotUrlList(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
@@ -780,6 +993,8 @@ async function runAgainst(
 	await checkConcurrency(checks, ctx, workflows.dialog360Concurrency);
 	await checkMetaBinary(checks, ctx, workflows.metaBinary);
 	await checkBsuidRecipients(checks, ctx, workflows.bsuidRecipients);
+	await checkTemplateCampaign(checks, ctx, workflows.templateCampaign);
+	await checkTemplatesRefused(checks, ctx, workflows.templatesRefused);
 	return install;
 }
 

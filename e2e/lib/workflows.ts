@@ -68,7 +68,7 @@ function nodeId(): string {
 	return `00000000-0000-4000-8000-${String(uuidCounter).padStart(12, '0')}`;
 }
 
-const TRIGGER = 'When clicking Execute workflow';
+export const TRIGGER = 'When clicking Execute workflow';
 export const SEND = 'Send WhatsApp Video';
 
 /** Manual Trigger -> ...middle -> Send WhatsApp Video, connected in a line. */
@@ -259,6 +259,198 @@ function bsuidWorkflow(): Workflow {
 	]);
 }
 
+/** The template campaign's customers: each gets spring_promo with their name and coupon. */
+export const CUSTOMERS = [
+	{ name: 'Ada', phone: '+49 151 23456789', digits: '4915123456789', coupon: 'SPRING-ADA' },
+	{ name: 'Grace', phone: '+1 (415) 555-0123', digits: '14155550123', coupon: 'SPRING-GRACE' },
+	{ name: 'Linus', phone: '0046 70 123 45 67', digits: '46701234567', coupon: 'SPRING-LINUS' },
+];
+
+/** The header video of the URL branches (Lancepilot and 360dialog pass the link on; nothing fetches it here). */
+export const PROMO_VIDEO_URL = 'https://cdn.example.com/spring.mp4';
+
+/** spring_promo as the emulator's registry holds it (test/emulator/templates.ts). */
+export const SPRING_PROMO = {
+	name: 'spring_promo',
+	language: 'en_US',
+	lancepilotId: 41,
+	/** What the editor shows for it in the Template list, and saves as `cachedResultName`. */
+	listed: 'spring_promo (en_US): Hi {{1}}, our spring sale gives you {{2}} off.',
+	/** The fixed second body parameter. */
+	discount: '20%',
+} as const;
+
+/** The pending template the refusal workflow asks Lancepilot for (its id in the emulator's registry). */
+export const AUTUMN_TEASER = { name: 'autumn_teaser', language: 'en_US', lancepilotId: 46 } as const;
+
+export const SCHEDULE_TRIGGER = 'Every Monday at 09:00';
+
+/** The node names of the template campaign workflow. */
+export const TEMPLATE_NODES = {
+	readVideo: 'Read Promo Video',
+	whatsappCloud: 'Send (Meta, template, video from disk)',
+	lancepilot: 'Send (Lancepilot, template, video URL)',
+	dialog360: 'Send (360dialog, template, video URL)',
+} as const;
+
+/** The node names of the workflow whose templates the node refuses before sending. */
+export const REFUSED_TEMPLATE_NODES = {
+	whatsappCloud: 'Send (Meta, one body parameter short)',
+	lancepilot: 'Send (Lancepilot, pending template)',
+} as const;
+
+/**
+ * The Template parameter as the editor saves a pick from "From List": the value, the mode and the
+ * list entry's name (n8n shows it until the list is opened again).
+ */
+function templateFromList(value: string): Record<string, unknown> {
+	return { __rl: true, value, mode: 'list', cachedResultName: SPRING_PROMO.listed };
+}
+
+/** Schedule Trigger, every week on Monday at 09:00 (n8n 2.8 and 2.41 both have version 1.2). */
+function scheduleTrigger(): WorkflowNode {
+	return {
+		id: nodeId(),
+		name: SCHEDULE_TRIGGER,
+		type: 'n8n-nodes-base.scheduleTrigger',
+		typeVersion: 1.2,
+		position: [0, 0],
+		parameters: { rule: { interval: [{ field: 'weeks', triggerAtDay: [1], triggerAtHour: 9 }] } },
+	};
+}
+
+/**
+ * A scheduled campaign: a Schedule Trigger and a Manual Trigger (for trying it out in the editor),
+ * both feeding the first node. `n8n execute` refuses a workflow without a Manual Trigger ("Missing
+ * node to start execution"), then starts at the first trigger in the node list: the Schedule
+ * Trigger, listed first here. Outside the editor's manual mode n8n runs no trigger's own code, so it
+ * passes one empty item on, as the Manual Trigger would.
+ */
+function scheduled(id: string, name: string, branches: WorkflowNode[][]): Workflow {
+	const workflow = graph(id, name, branches);
+	const schedule = scheduleTrigger();
+	schedule.position = [0, -200];
+	workflow.nodes.unshift(schedule);
+	workflow.connections[schedule.name] = { main: [[{ node: branches[0][0].name, type: 'main', index: 0 }]] };
+	return workflow;
+}
+
+function customersCode(): WorkflowNode {
+	return code(
+		'Customers',
+		itemsCode(
+			'This week\'s customers: one item each, with the coupon their button links to.',
+			CUSTOMERS.map((c) => ({ name: c.name, phone: c.phone, coupon: c.coupon })),
+		),
+	);
+}
+
+/**
+ * Schedule Trigger + Manual Trigger -> Code (CUSTOMERS) -> spring_promo by template, three ways:
+ * Meta with the header video read from disk (Read/Write Files from Disk replaces the item's JSON, so
+ * that branch takes the customer's fields from the Code node by paired item), Lancepilot and
+ * 360dialog with the header video by URL. The send nodes are version 2, as the editor adds them now
+ * (Lancepilot's Workspace ID a pick from its list); the refusal workflow keeps version 1.
+ */
+function templateCampaignWorkflow(videoPath: string): Workflow {
+	const customers = customersCode();
+	const parameters = (from: string) => ({
+		messageType: 'template',
+		recipient: `={{ ${from}.phone }}`,
+		bodyParameters: { parameter: [{ text: `={{ ${from}.name }}` }, { text: SPRING_PROMO.discount }] },
+		buttonParameter: `={{ ${from}.coupon }}`,
+	});
+	const cloudApiTemplate = templateFromList(`${SPRING_PROMO.name}|${SPRING_PROMO.language}`);
+	return scheduled('e2eTemplateCamp1', 'E2E weekly template campaign: spring_promo with a video header on Meta, Lancepilot and 360dialog', [
+		[
+			customers,
+			readFile(videoPath, TEMPLATE_NODES.readVideo),
+			send(
+				{
+					provider: 'whatsappCloud',
+					...parameters("$('Customers').item.json"),
+					template: cloudApiTemplate,
+					source: 'binary',
+					binaryPropertyName: 'data',
+				},
+				whatsappCloud,
+				{ name: TEMPLATE_NODES.whatsappCloud, typeVersion: 2 },
+			),
+		],
+		[
+			customers,
+			send(
+				{
+					provider: 'lancepilot',
+					workspaceId: { __rl: true, value: D.workspaceId, mode: 'list', cachedResultName: D.workspaceName },
+					contactBy: 'number',
+					...parameters('$json'),
+					template: templateFromList(String(SPRING_PROMO.lancepilotId)),
+					source: 'url',
+					videoUrl: PROMO_VIDEO_URL,
+				},
+				lancepilot,
+				{ name: TEMPLATE_NODES.lancepilot, typeVersion: 2 },
+			),
+		],
+		[
+			customers,
+			send(
+				{ provider: 'dialog360', ...parameters('$json'), template: cloudApiTemplate, source: 'url', videoUrl: PROMO_VIDEO_URL },
+				dialog360,
+				{ name: TEMPLATE_NODES.dialog360, typeVersion: 2 },
+			),
+		],
+	]);
+}
+
+/**
+ * Templates the node refuses before anything is sent, under On Error: Continue: Meta's spring_promo
+ * with one body parameter where its text has two (the video read from disk must not be uploaded),
+ * and Lancepilot's pending autumn_teaser by ID.
+ */
+function refusedTemplatesWorkflow(videoPath: string): Workflow {
+	const customers = customersCode();
+	return graph('e2eTemplateRefus', 'E2E templates refused before sending: a missing body parameter, a pending template', [
+		[
+			customers,
+			readFile(videoPath, 'Read Promo Video'),
+			send(
+				{
+					provider: 'whatsappCloud',
+					messageType: 'template',
+					recipient: "={{ $('Customers').item.json.phone }}",
+					template: templateFromList(`${SPRING_PROMO.name}|${SPRING_PROMO.language}`),
+					bodyParameters: { parameter: [{ text: "={{ $('Customers').item.json.name }}" }] },
+					buttonParameter: "={{ $('Customers').item.json.coupon }}",
+					source: 'binary',
+					binaryPropertyName: 'data',
+				},
+				whatsappCloud,
+				{ name: REFUSED_TEMPLATE_NODES.whatsappCloud, onError: 'continueRegularOutput' },
+			),
+		],
+		[
+			customers,
+			send(
+				{
+					provider: 'lancepilot',
+					workspaceId: D.workspaceId,
+					contactBy: 'number',
+					messageType: 'template',
+					recipient: '={{ $json.phone }}',
+					template: { __rl: true, value: String(AUTUMN_TEASER.lancepilotId), mode: 'id' },
+					bodyParameters: { parameter: [{ text: '={{ $json.name }}' }] },
+					source: 'url',
+					videoUrl: PROMO_VIDEO_URL,
+				},
+				lancepilot,
+				{ name: REFUSED_TEMPLATE_NODES.lancepilot, onError: 'continueRegularOutput' },
+			),
+		],
+	]);
+}
+
 export interface Workflows {
 	lancepilotBinary: Workflow;
 	dialog360Binary: Workflow;
@@ -272,6 +464,8 @@ export interface Workflows {
 	dialog360Concurrency: Workflow;
 	metaBinary: Workflow;
 	bsuidRecipients: Workflow;
+	templateCampaign: Workflow;
+	templatesRefused: Workflow;
 }
 
 /**
@@ -495,5 +689,7 @@ export function buildWorkflows(filesDir: string, mediaOrigin: string): Workflows
 			),
 		),
 		bsuidRecipients: bsuidWorkflow(),
+		templateCampaign: templateCampaignWorkflow(videoPath),
+		templatesRefused: refusedTemplatesWorkflow(videoPath),
 	};
 }
