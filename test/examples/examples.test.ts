@@ -10,7 +10,7 @@ import type { IDataObject, INode, INodeParameters, INodeProperties } from 'n8n-w
 
 import { SendWhatsAppVideo } from '../../nodes/SendWhatsAppVideo/SendWhatsAppVideo.node';
 import type { Emulator } from '../emulator/server';
-import { startEmulator } from '../emulator/server';
+import { EMULATOR_DEFAULTS, EMULATOR_TEMPLATES, startEmulator } from '../emulator/server';
 import type { InputItem } from '../harness/engine';
 import { BINARY_MODES, NODE_TYPE, runWorkflow } from '../harness/engine';
 import { emulatorCredentials, fixture } from '../harness/setup';
@@ -31,6 +31,8 @@ const KNOWN_CORE_NODES: Record<string, number[]> = {
 	'n8n-nodes-base.manualTrigger': [1],
 	'n8n-nodes-base.code': [1, 2],
 	'n8n-nodes-base.formTrigger': [1, 2, 2.1, 2.2],
+	// n8n-nodes-base 2.8 has 1 to 1.3; 2.41 adds 1.4.
+	'n8n-nodes-base.scheduleTrigger': [1, 1.1, 1.2, 1.3],
 };
 
 const description = new SendWhatsAppVideo().description;
@@ -73,6 +75,41 @@ function isShown(property: INodeProperties, local: INodeParameters, root: INodeP
 	return true;
 }
 
+/** A resource locator as the editor saves it: `{ __rl: true, mode, value }`, the mode one of the parameter's. */
+function locatorProblems(name: string, definition: INodeProperties, value: unknown): string[] {
+	const locator = (value ?? {}) as { __rl?: unknown; mode?: unknown; value?: unknown };
+	if (typeof value !== 'object' || locator.__rl !== true) return [`"${name}" is not a resource locator ({ "__rl": true, "mode": …, "value": … })`];
+	const modes = (definition.modes ?? []).map((mode) => mode.name);
+	if (!modes.includes(String(locator.mode))) return [`"${name}" mode ${JSON.stringify(locator.mode)} is not one of ${modes.join(', ')}`];
+	return typeof locator.value === 'string' ? [] : [`"${name}" value ${JSON.stringify(locator.value)} is not text`];
+}
+
+/** A fixed collection's groups, and the fields of each entry, must be ones the parameter defines. */
+function fixedCollectionProblems(name: string, definition: INodeProperties, value: unknown): string[] {
+	const problems: string[] = [];
+	const groups = (definition.options ?? []) as Array<{ name: string; values: INodeProperties[] }>;
+	for (const [groupName, entries] of Object.entries((value ?? {}) as IDataObject)) {
+		const group = groups.find((candidate) => candidate.name === groupName);
+		if (!group) {
+			problems.push(`"${name}.${groupName}" is not a group of the parameter`);
+			continue;
+		}
+		const list = definition.typeOptions?.multipleValues ? (entries as IDataObject[]) : [entries as IDataObject];
+		for (const entry of list) {
+			for (const field of Object.keys(entry)) {
+				if (!group.values.some((candidate) => candidate.name === field)) problems.push(`"${name}.${groupName}.${field}" is not a field of the parameter`);
+			}
+		}
+	}
+	return problems;
+}
+
+/** Empty as n8n's editor flags a required parameter: no text, or a resource locator without a value. */
+function isEmpty(property: INodeProperties, value: unknown): boolean {
+	if (property.type === 'resourceLocator' && value && typeof value === 'object') return ((value as { value?: unknown }).value ?? '') === '';
+	return (value ?? '') === '';
+}
+
 /** Problems with one Send WhatsApp Video node's parameters, in words; empty when all is well. */
 function parameterProblems(node: WorkflowNode): string[] {
 	const problems: string[] = [];
@@ -91,6 +128,8 @@ function parameterProblems(node: WorkflowNode): string[] {
 		}
 		for (const definition of shown) {
 			const isExpression = typeof value === 'string' && value.startsWith('=');
+			if (definition.type === 'resourceLocator' && !isExpression) problems.push(...locatorProblems(name, definition, value));
+			if (definition.type === 'fixedCollection') problems.push(...fixedCollectionProblems(name, definition, value));
 			if (definition.type === 'options' && !isExpression) {
 				const allowed = (definition.options ?? []).map((o) => (o as { value: unknown }).value);
 				if (!allowed.includes(value)) problems.push(`"${name}" = ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
@@ -106,7 +145,7 @@ function parameterProblems(node: WorkflowNode): string[] {
 		}
 	}
 	for (const property of properties) {
-		if (property.required && shownHere(property) && (params[property.name] ?? '') === '') {
+		if (property.required && shownHere(property) && isEmpty(property, params[property.name])) {
 			problems.push(`required parameter "${property.name}" is empty`);
 		}
 	}
@@ -144,8 +183,8 @@ function formSubmission(node: WorkflowNode, answers: Record<string, string>, vid
 describe('example workflows', () => {
 	const files = readdirSync(EXAMPLES_DIR).filter((file) => file.endsWith('.json'));
 
-	it('are the two documented examples', () => {
-		expect(files.sort()).toEqual(['form-upload-to-360dialog.json', 'send-video-from-url.json']);
+	it('are the three documented examples', () => {
+		expect(files.sort()).toEqual(['form-upload-to-360dialog.json', 'send-video-from-url.json', 'weekly-template-video.json']);
 	});
 
 	describe.each(files)('%s', (file) => {
@@ -159,7 +198,7 @@ describe('example workflows', () => {
 			for (const node of workflow.nodes) {
 				expect(node.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 				expect(node.position).toHaveLength(2);
-				if (node.type === NODE_TYPE) expect(node.typeVersion).toBe(1);
+				if (node.type === NODE_TYPE) expect([description.version].flat()).toContain(node.typeVersion);
 				else expect(KNOWN_CORE_NODES[node.type]).toContain(node.typeVersion);
 			}
 			for (const [from, outputs] of Object.entries(workflow.connections)) {
@@ -213,6 +252,24 @@ describe('example workflows', () => {
 		expect(broken({ source: 'mediaId' })[0]).toContain('is not one of binary, url');
 		expect(broken({ options: { callbackData: 'x' } })).toEqual(['"options.callbackData" is not shown for these settings']);
 		expect(broken({ workspaceId: '' })).toEqual(['required parameter "workspaceId" is empty']);
+	});
+
+	it('the parameter check catches a malformed Template locator and Body Parameters', () => {
+		const [node] = sendNodes(load('weekly-template-video.json'));
+		const broken = (parameters: INodeParameters) => parameterProblems({ ...node, parameters: { ...node.parameters, ...parameters } });
+		expect(broken({})).toEqual([]);
+		expect(broken({ template: 'spring_promo|en_US' })).toEqual(['"template" is not a resource locator ({ "__rl": true, "mode": …, "value": … })']);
+		expect(broken({ template: { __rl: true, mode: 'url', value: 'spring_promo|en_US' } })).toEqual(['"template" mode "url" is not one of list, id']);
+		expect(broken({ template: { __rl: true, mode: 'list', value: '' } })).toEqual(['required parameter "template" is empty']);
+		expect(broken({ bodyParameters: { parameters: [{ text: 'Ada' }] } })).toEqual(['"bodyParameters.parameters" is not a group of the parameter']);
+		expect(broken({ bodyParameters: { parameter: [{ value: 'Ada' }] } })).toEqual(['"bodyParameters.parameter.value" is not a field of the parameter']);
+		expect(broken({ caption: 'Hi' })).toEqual(['"caption" is set but not shown for these settings']);
+	});
+
+	it('weekly-template-video.json runs every Monday at 09:00', () => {
+		const trigger = load('weekly-template-video.json').nodes.find((node) => node.type === 'n8n-nodes-base.scheduleTrigger')!;
+		// As the editor saves it: Monday is 1 in Trigger on Weekdays; n8n fills in the defaults (every 1 week, minute 0) when it runs.
+		expect(trigger.parameters).toEqual({ rule: { interval: [{ field: 'weeks', triggerAtDay: [1], triggerAtHour: 9 }] } });
 	});
 
 	describe('sending with the examples\' parameters', () => {
@@ -279,6 +336,56 @@ describe('example workflows', () => {
 			expect(emulator.messagesCreated('dialog360').map((r) => r.json)).toEqual([
 				expect.objectContaining({ to: '4915123456789', video: { id: mediaId, caption: 'Look at this!' } }),
 			]);
+		});
+
+		it('weekly-template-video.json: spring_promo to each customer of the Code node, with the video link as its header', async () => {
+			const workflow = load('weekly-template-video.json');
+			const [send] = sendNodes(workflow);
+			const items = codeNodeItems(workflow.nodes.find((node) => node.type === 'n8n-nodes-base.code')!);
+			expect(items).toHaveLength(3);
+
+			const result = await runWorkflow({
+				parameters: send.parameters,
+				items,
+				typeVersion: send.typeVersion,
+				credentials: emulatorCredentials(emulator),
+			});
+
+			expect(result.error).toBeUndefined();
+			const recipients = ['4915123456789', '14155550123', '46701234567'];
+			expect(result.items.map((item) => [item.json.provider, item.json.recipient, item.json.status, item.json.template])).toEqual(
+				recipients.map((recipient) => ['whatsappCloud', recipient, 'accepted', { name: 'spring_promo', language: 'en_US' }]),
+			);
+			// One pass over the account's template listing for the whole run: no page read twice.
+			const listing = `/${EMULATOR_DEFAULTS.metaGraphApiVersion}/${EMULATOR_DEFAULTS.metaBusinessAccountId}/message_templates`;
+			const pages = emulator.requests.filter((request) => request.method === 'GET' && request.path === listing);
+			expect(new Set(pages.map((page) => JSON.stringify(page.query))).size).toBe(pages.length);
+			expect(pages.flatMap((page) => (page.responseBody as { data: unknown[] }).data)).toHaveLength(EMULATOR_TEMPLATES.length);
+			// The sends run concurrently: compare them in recipient order.
+			const sent = emulator
+				.messagesCreated('whatsappCloud')
+				.map((request) => request.created)
+				.sort((a, b) => recipients.indexOf(a?.kind === 'message' ? a.recipient : '') - recipients.indexOf(b?.kind === 'message' ? b.recipient : ''));
+			expect(sent).toEqual(
+				items.map((item, index) =>
+					expect.objectContaining({
+						recipient: recipients[index],
+						source: 'link',
+						template: {
+							name: 'spring_promo',
+							language: 'en_US',
+							bodyParameters: [item.json!.name, item.json!.discount],
+							buttonParameter: item.json!.coupon,
+						},
+					}),
+				),
+			);
+			for (const request of emulator.messagesCreated('whatsappCloud')) {
+				expect((request.json as { template: { components: IDataObject[] } }).template.components[0]).toEqual({
+					type: 'header',
+					parameters: [{ type: 'video', video: { link: 'https://cdn.example.com/spring.mp4' } }],
+				});
+			}
 		});
 
 		it('form-upload-to-360dialog.json: an empty Caption field sends no caption', async () => {
