@@ -13,9 +13,14 @@
  * - each credential dialog shows the token or key as a password field, and saving it runs n8n's
  *   credential test: a wrong key fails with the credential's own message, the emulator's key succeeds
  *   (for Meta: `GET {baseUrl}/{graphApiVersion}/{phoneNumberId}` with the Bearer token);
+ * - Lancepilot's Workspace ID (node version 2) is picked From List (GET /workspaces);
  * - the node, run from the editor ("Execute step") against the emulator, sends one message per
  *   provider with the values typed in the panel (Meta: by the media id of a video uploaded to the
- *   emulator first).
+ *   emulator first);
+ * - on Meta, Message Type Template: the Template list ("From List") offers only the account's
+ *   approved templates with a video header, spring_promo is picked, its body and button parameters
+ *   filled in, the workflow saved (the pick is stored as a list-mode locator with its name) and the
+ *   template sent with the uploaded video as its header.
  * n8n chooses the provider in the editor through the credential: the node's credentials depend on
  * Provider, so n8n shows Provider as "Connect using" in the new-credential dialog and switches it
  * when a credential of the other type is picked.
@@ -106,6 +111,28 @@ class Editor {
 		const field = tid(this.ndv, `parameter-input-${parameter}`).locator('input, textarea').first();
 		await field.fill(value);
 		await field.blur();
+	}
+
+	/** Opens a resource locator's "From List" and waits for an entry with this text; returns every entry shown. */
+	async openList(parameter: string, entry: string): Promise<string[]> {
+		await tid(tid(this.ndv, `resource-locator-${parameter}`), 'rlc-input').first().click();
+		const items = this.page.locator('[data-test-id="rlc-item"]:visible');
+		await items.filter({ hasText: entry }).first().waitFor({ timeout: 30_000 });
+		return (await items.allInnerTexts()).map((t) => t.trim());
+	}
+
+	/** Picks an entry of the open list. */
+	async pickFromList(entry: string): Promise<void> {
+		await this.page.locator('[data-test-id="rlc-item"]:visible').filter({ hasText: entry }).first().click();
+		await this.page.waitForTimeout(500);
+	}
+
+	/** What a resource locator shows in its value field after a pick. */
+	async locatorText(parameter: string): Promise<string> {
+		// n8n 2.41 puts the test id on the input itself; older editors on a wrapper around it.
+		const field = tid(tid(this.ndv, `resource-locator-${parameter}`), 'rlc-input').first();
+		const input = (await field.evaluate((el) => el.tagName === 'INPUT')) ? field : field.locator('input').first();
+		return await input.inputValue();
 	}
 
 	async openNode(): Promise<void> {
@@ -294,6 +321,112 @@ async function dismissPopups(page: Page): Promise<void> {
 	}
 }
 
+/** spring_promo as the Template list shows it (and the editor saves it as `cachedResultName`). */
+const SPRING_PROMO_LISTED = 'spring_promo (en_US): Hi {{1}}, our spring sale gives you {{2}} off.';
+
+/**
+ * On the Meta node: Message Type Template, spring_promo from the Template list (only approved
+ * templates with a video header are offered), its two body parameters and the URL button's, and
+ * Execute step sending it with the uploaded video as the header. Saving the workflow shows how the
+ * editor stores the pick, which the e2e workflows and the example copy.
+ */
+async function exerciseTemplate(checks: Checks, editor: Editor, emulator: Emulator, server: N8nServer, mediaId: string): Promise<void> {
+	const { page } = editor;
+	checks.section('Meta: a template message with the video as its header (Message Type: Template, Template From List)');
+	await editor.choose('messageType', 'Template');
+	checks.equal(
+		'Template shows Template, Body Parameters (no entries yet) and Button Parameter instead of Caption',
+		[await editor.visibleParameters(), await tid(editor.ndv, 'fixed-collection-bodyParameters').isVisible()],
+		[['recipient', 'messageType', 'template', 'source', 'mediaId', 'buttonParameter'], true],
+	);
+	await editor.tidyForScreenshot();
+	// No emulator.reset() from here on: it would drop the uploaded video the template sends by its media id.
+	let seen = emulator.requests.length;
+	const listing = `GET /${D.metaGraphApiVersion}/${D.metaBusinessAccountId}/message_templates`;
+	const templates = await editor.openList('template', SPRING_PROMO_LISTED);
+	checks.equal('the Template list shows the approved templates with a video header, by name, language and text (no image header, pending, paused or text-header ones)', templates, [
+		'product_tour (en_US): Here is the product tour you asked for.',
+		'spring_promo (de_DE): Hallo {{1}}, im Frühlingsverkauf sparst du {{2}}.',
+		SPRING_PROMO_LISTED,
+		"weekly_digest (en_US): Hi {{1}}, this week's video is here.",
+	]);
+	const reads = emulator.requests.slice(seen).map((r) => `${r.method} ${r.path} ${r.status} ${String(r.headers.authorization)}`);
+	checks.ok(`read from the business account's ${listing} with the Bearer token`, sameEach(reads, `${listing} 200 Bearer ${D.metaAccessToken}`), reads);
+	await editor.screenshot('node-template-list.png', editor.ndv);
+	await editor.pickFromList(SPRING_PROMO_LISTED);
+	checks.equal('the pick shows the template by its list entry', await editor.locatorText('template'), SPRING_PROMO_LISTED);
+
+	const add = tid(editor.ndv, 'fixed-collection-bodyParameters').getByText('Add parameter').first();
+	await add.click();
+	await add.click();
+	const texts = tid(editor.ndv, 'parameter-input-text').locator('input, textarea');
+	checks.equal('Add parameter twice: two Text fields, for {{1}} and {{2}}', await texts.count(), 2);
+	for (const [index, value] of ['Ada', '20%'].entries()) {
+		await texts.nth(index).fill(value);
+		await texts.nth(index).blur();
+	}
+	await editor.fill('buttonParameter', 'SPRING-ADA');
+
+	// Ctrl+S saves through the REST API (POST for a new workflow, PATCH after that); read back what it stored.
+	const saving = page
+		.waitForResponse((r) => /\/rest\/workflows(\/[^/]+)?$/.test(new URL(r.url()).pathname) && ['POST', 'PATCH'].includes(r.request().method()), { timeout: 15_000 })
+		.catch(() => undefined);
+	// Out of the text fields, so the shortcut reaches the editor.
+	await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+	await page.keyboard.press('Control+s');
+	const answer = await saving;
+	const workflowId = answer?.ok() ? ((await answer.json()) as { data?: { id?: string } }).data?.id : undefined;
+	const saved = workflowId ? await page.request.get(`${server.url}/rest/workflows/${workflowId}`) : undefined;
+	const savedNode = saved?.ok() ? ((await saved.json()) as { data: { nodes: Array<{ name: string; parameters: Record<string, unknown> }> } }).data.nodes.find((n) => n.name === NODE_NAME) : undefined;
+	checks.ok('Ctrl+S saved the workflow (POST or PATCH /rest/workflows answered 200)', workflowId !== undefined, answer ? `${answer.request().method()} ${answer.url()} ${answer.status()}` : 'no save request');
+	checks.equal(
+		'saved (Ctrl+S), the workflow holds the pick as a list-mode locator with the entry\'s name, and the parameters in order',
+		[savedNode?.parameters.template, savedNode?.parameters.bodyParameters, savedNode?.parameters.buttonParameter],
+		[
+			{ __rl: true, value: 'spring_promo|en_US', mode: 'list', cachedResultName: SPRING_PROMO_LISTED },
+			{ parameter: [{ text: 'Ada' }, { text: '20%' }] },
+			'SPRING-ADA',
+		],
+	);
+
+	checks.section('Meta: the template sent from the editor (Execute step)');
+	seen = emulator.requests.length;
+	const messagesBefore = emulator.messagesCreated('whatsappCloud').length;
+	await tid(editor.ndv, 'node-execute-button').first().click();
+	await waitFor(page, () => emulator.requests.slice(seen).some((r) => r.method === 'POST'), 60_000);
+	const sends = emulator.requests.slice(seen).filter((r) => r.method === 'POST');
+	checks.equal('one POST …/messages reached the emulator (the video was already uploaded)', sends.map((r) => `${r.method} ${r.path} ${r.status}`), [
+		`POST /${D.metaGraphApiVersion}/${D.metaPhoneNumberId}/messages 200`,
+	]);
+	checks.equal('a template message: spring_promo in en_US, the media id as the header video, Ada and 20% in the body, the coupon in the URL button', sends[0]?.json, {
+		messaging_product: 'whatsapp',
+		recipient_type: 'individual',
+		to: '4915123456789',
+		type: 'template',
+		template: {
+			name: 'spring_promo',
+			language: { code: 'en_US' },
+			components: [
+				{ type: 'header', parameters: [{ type: 'video', video: { id: mediaId } }] },
+				{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }, { type: 'text', text: '20%' }] },
+				{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'SPRING-ADA' }] },
+			],
+		},
+	});
+	checks.equal('one message created at Meta', emulator.messagesCreated('whatsappCloud').length - messagesBefore, 1);
+	const created = sends[0]?.created;
+	checks.equal('the emulator created it as spring_promo with those values', created?.kind === 'message' ? created.template : undefined, {
+		name: 'spring_promo',
+		language: 'en_US',
+		bodyParameters: ['Ada', '20%'],
+		buttonParameter: 'SPRING-ADA',
+	});
+	const outputPanel = tid(editor.ndv, 'output-panel');
+	await outputPanel.getByText('spring_promo').first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+	const output = await outputPanel.innerText().catch(() => '');
+	checks.ok('the output panel shows status "accepted" and the template', output.includes('accepted') && output.includes('spring_promo'), output.slice(0, 400));
+}
+
 async function exercise(checks: Checks, editor: Editor, emulator: Emulator, server: N8nServer): Promise<void> {
 	const { page } = editor;
 
@@ -319,14 +452,14 @@ async function exercise(checks: Checks, editor: Editor, emulator: Emulator, serv
 	checks.ok('adding it opens its panel', await editor.ndv.isVisible());
 
 	checks.section('Lancepilot (the default provider)');
-	checks.equal('Lancepilot panel fields', await editor.visibleParameters(), ['workspaceId', 'contactBy', 'recipient', 'source', 'binaryPropertyName', 'caption']);
+	checks.equal('Lancepilot panel fields', await editor.visibleParameters(), ['workspaceId', 'contactBy', 'recipient', 'messageType', 'source', 'binaryPropertyName', 'caption']);
 	const lpSources = await editor.choose('source', 'URL');
 	checks.equal('Video Source offers Binary File and URL (no Media ID)', lpSources, ['Binary File', 'URL']);
-	checks.equal('URL shows Video URL instead of Input Binary Field', await editor.visibleParameters(), ['workspaceId', 'contactBy', 'recipient', 'source', 'videoUrl', 'caption']);
+	checks.equal('URL shows Video URL instead of Input Binary Field', await editor.visibleParameters(), ['workspaceId', 'contactBy', 'recipient', 'messageType', 'source', 'videoUrl', 'caption']);
 	await editor.choose('source', 'Binary File');
-	checks.equal('Binary File shows Input Binary Field again', await editor.visibleParameters(), ['workspaceId', 'contactBy', 'recipient', 'source', 'binaryPropertyName', 'caption']);
+	checks.equal('Binary File shows Input Binary Field again', await editor.visibleParameters(), ['workspaceId', 'contactBy', 'recipient', 'messageType', 'source', 'binaryPropertyName', 'caption']);
 	await editor.choose('contactBy', 'Contact ID');
-	checks.equal('Find Contact By = Contact ID shows Contact ID instead of Phone Number', await editor.visibleParameters(), ['workspaceId', 'contactBy', 'contactId', 'source', 'binaryPropertyName', 'caption']);
+	checks.equal('Find Contact By = Contact ID shows Contact ID instead of Phone Number', await editor.visibleParameters(), ['workspaceId', 'contactBy', 'contactId', 'messageType', 'source', 'binaryPropertyName', 'caption']);
 	await editor.choose('contactBy', 'Phone Number');
 
 	checks.section('Lancepilot credential dialog');
@@ -358,7 +491,13 @@ async function exercise(checks: Checks, editor: Editor, emulator: Emulator, serv
 	await editor.screenshot('credential-lancepilot.png', modal);
 	await editor.closeCredentialModal();
 
-	await editor.fill('workspaceId', D.workspaceId);
+	checks.section('Lancepilot Workspace ID from its list (node version 2)');
+	emulator.reset();
+	const workspaces = await editor.openList('workspaceId', D.workspaceName);
+	checks.equal('From List shows the workspaces the token can use', workspaces, [D.workspaceName]);
+	checks.ok('read with GET /workspaces and the Bearer token', sameEach(emulator.requests.map((r) => `${r.method} ${r.path} ${r.status} ${String(r.headers.authorization)}`), `GET /workspaces 200 Bearer ${D.lancepilotToken}`), emulator.requests.map((r) => `${r.method} ${r.path} ${r.status}`));
+	await editor.pickFromList(D.workspaceName);
+	checks.equal('the pick shows the workspace by its name', await editor.locatorText('workspaceId'), D.workspaceName);
 	await editor.fill('recipient', '+49 151 23456789');
 	await editor.choose('source', 'URL');
 	await editor.fill('videoUrl', 'https://example.com/videos/welcome.mp4');
@@ -403,11 +542,11 @@ async function exercise(checks: Checks, editor: Editor, emulator: Emulator, serv
 	checks.ok('360dialog panel: Phone Number, no Workspace ID or Find Contact By', params360.includes('recipient') && !params360.includes('workspaceId') && !params360.includes('contactBy'), params360);
 	const d360Sources = await editor.choose('source', 'Media ID');
 	checks.equal('Video Source offers Binary File, URL and Media ID', d360Sources, ['Binary File', 'URL', 'Media ID']);
-	checks.equal('Media ID shows Media ID', await editor.visibleParameters(), ['recipient', 'source', 'mediaId', 'caption']);
+	checks.equal('Media ID shows Media ID', await editor.visibleParameters(), ['recipient', 'messageType', 'source', 'mediaId', 'caption']);
 	await editor.choose('source', 'Binary File');
-	checks.equal('Binary File shows Input Binary Field', await editor.visibleParameters(), ['recipient', 'source', 'binaryPropertyName', 'caption']);
+	checks.equal('Binary File shows Input Binary Field', await editor.visibleParameters(), ['recipient', 'messageType', 'source', 'binaryPropertyName', 'caption']);
 	await editor.choose('source', 'URL');
-	checks.equal('URL shows Video URL', await editor.visibleParameters(), ['recipient', 'source', 'videoUrl', 'caption']);
+	checks.equal('URL shows Video URL', await editor.visibleParameters(), ['recipient', 'messageType', 'source', 'videoUrl', 'caption']);
 	const credentialList = await editor.credentialOptions();
 	checks.ok('"Credential to connect with" lists both credentials', credentialList.some((t) => t.startsWith('Lancepilot (emulator)')) && credentialList.some((t) => t.startsWith('360dialog (emulator)')), credentialList);
 	await editor.fill('videoUrl', 'https://example.com/videos/welcome.mp4');
@@ -470,7 +609,7 @@ async function exercise(checks: Checks, editor: Editor, emulator: Emulator, serv
 	checks.ok('Meta panel: Phone Number, no Workspace ID or Find Contact By', paramsMeta.includes('recipient') && !paramsMeta.includes('workspaceId') && !paramsMeta.includes('contactBy'), paramsMeta);
 	const metaSources = await editor.choose('source', 'Media ID');
 	checks.equal('Video Source offers Binary File, URL and Media ID', metaSources, ['Binary File', 'URL', 'Media ID']);
-	checks.equal('Media ID shows Media ID', await editor.visibleParameters(), ['recipient', 'source', 'mediaId', 'caption']);
+	checks.equal('Media ID shows Media ID', await editor.visibleParameters(), ['recipient', 'messageType', 'source', 'mediaId', 'caption']);
 	const allCredentials = await editor.credentialOptions();
 	checks.ok(
 		'"Credential to connect with" lists all three credentials',
@@ -503,6 +642,8 @@ async function exercise(checks: Checks, editor: Editor, emulator: Emulator, serv
 	const metaOutput = await outputPanel.innerText().catch(() => '');
 	checks.ok('the output panel shows status "accepted" and the media id', metaOutput.includes('accepted') && metaOutput.includes(mediaId), metaOutput.slice(0, 400));
 	await editor.screenshot('node-meta.png', editor.ndv);
+
+	await exerciseTemplate(checks, editor, emulator, server, mediaId);
 
 	checks.section('Back to Lancepilot by picking its credential');
 	await editor.pickCredential('Lancepilot (emulator)');
