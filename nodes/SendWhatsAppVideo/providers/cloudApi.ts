@@ -14,12 +14,12 @@ import type {
 import { NodeApiError } from 'n8n-workflow';
 
 import type { VideoFile } from '../media';
-import { phoneNumberField } from '../description';
 import { appendVideoPart } from '../media';
 import { templatesOnce } from '../templates';
 import type { ProviderCaller, ProviderErrorText, ProviderWire, RequestContext } from '../transport';
 import { callProvider, singleRequestContext } from '../transport';
 import { looksLikeBsuid, normalisePhoneNumber, requireBsuid, requireText } from '../validation';
+import { phoneNumberField } from './phoneNumberField';
 import type { CloudApiHeaderVideo, CloudApiTemplate } from './cloudApiTemplates';
 import { buildTemplateMessage, cloudApiTemplateDefinition, findCloudApiTemplate, parseTemplateValue } from './cloudApiTemplates';
 import { cloudApiStatusEvents } from './cloudApiWebhook';

@@ -1,6 +1,5 @@
 import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeListSearchResult, INodeProperties } from 'n8n-workflow';
 
-import { phoneNumberField } from '../description';
 import { appendVideoPart } from '../media';
 import type { TemplateDefinition, TemplateLookup, TemplateMessage } from '../templates';
 import { TEMPLATE_FIELD, headerFormatOf, readAllPages, templatesOnce } from '../templates';
@@ -8,6 +7,7 @@ import type { ProviderCaller, ProviderErrorText, ProviderWire, RequestContext } 
 import { callProvider, credentialBaseUrl, singleRequestContext } from '../transport';
 import type { FieldContext } from '../validation';
 import { invalidField, locatorValue, looksLikeBsuid, normalisePhoneNumber, quote, requireText, requireUuid } from '../validation';
+import { phoneNumberField } from './phoneNumberField';
 import type { MessageOptions, ProviderTarget, SendOutcome, VideoProvider, VideoSource } from './types';
 
 /** `POST .../messages/video` with a JSON body (video by URL). */
