@@ -134,8 +134,6 @@ async function main(): Promise<void> {
 	} catch (error) {
 		throw new Error(listenFailure(error, host, port));
 	}
-	process.stdout.write(`${banner(emulator, publicOrigin)}\n`);
-
 	let stopping = false;
 	const stop = (signal: NodeJS.Signals): void => {
 		if (stopping) {
@@ -154,6 +152,8 @@ async function main(): Promise<void> {
 	};
 	process.on('SIGINT', stop);
 	process.on('SIGTERM', stop);
+	// Only now: whoever waits for the banner may stop the emulator the moment it appears.
+	process.stdout.write(`${banner(emulator, publicOrigin)}\n`);
 }
 
 main().catch((error: unknown) => {
