@@ -109,6 +109,14 @@ export function metaError(code: number, details: string, options?: MetaErrorOpti
 	return { status: 400, body: metaErrorBody(code, details, options) };
 }
 
+/**
+ * A message send beyond the number's throughput: Graph API answers HTTP 400 (as for every WhatsApp
+ * error code) with code 130429; nothing is sent.
+ */
+export function throughputLimitHit(): ProviderResponse {
+	return metaError(130429, 'Cloud API message throughput has been reached.');
+}
+
 const invalid = (details: string): ProviderResponse => metaError(100, details);
 const uploadError = (details: string): ProviderResponse => metaError(131053, details);
 

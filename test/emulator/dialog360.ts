@@ -16,6 +16,7 @@ import {
 	metaError,
 	nonexistingField,
 	unknownPath,
+	throughputLimitHit,
 	unsupportedRequest,
 } from './cloudApi';
 import { EMULATOR_TEMPLATES, toCloudApiTemplate } from './templates';
@@ -115,6 +116,16 @@ export class Dialog360Provider implements ProviderHandler {
 	/** The same flat shape whatever the status. */
 	errorBody(): unknown {
 		return { ...DIALOG360_OWN_ERROR };
+	}
+
+	/** One counter: every API key of the emulator stands for the one demo number. */
+	rateLimitKey(method: string, path: string): string | undefined {
+		return method === 'POST' && path === '/messages' ? 'dialog360' : undefined;
+	}
+
+	/** 360dialog passes Meta's throughput error through. */
+	rateLimited(): ProviderResponse {
+		return throughputLimitHit();
 	}
 
 	handle(request: ProviderRequest): ProviderResponse {

@@ -188,6 +188,16 @@ export class LancepilotProvider implements ProviderHandler {
 		}
 	}
 
+	/** Every send route (video and template, by number or contact) counts against one limit. */
+	rateLimitKey(method: string, path: string): string | undefined {
+		return method === 'POST' && matchSendRoute(path) ? 'lancepilot' : undefined;
+	}
+
+	/** Laravel's throttle middleware: 429 "Too Many Attempts." with Retry-After. */
+	rateLimited(): ProviderResponse {
+		return json(429, this.errorBody(429), { 'Retry-After': '1' });
+	}
+
 	handle(request: ProviderRequest): ProviderResponse {
 		if (!this.isAuthenticated(request.headers.authorization)) {
 			return json(401, this.errorBody(401));

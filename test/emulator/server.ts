@@ -1,10 +1,11 @@
 /**
  * The provider emulator: one node:http server on 127.0.0.1 that mounts Lancepilot under
  * /lancepilot/api/v3, 360dialog under /360dialog and Meta's Graph API (WhatsApp Cloud API) under
- * /meta, records every request and applies latency and injected faults. Provider behaviour lives in
- * lancepilot.ts / dialog360.ts / whatsappCloud.ts (the last two share cloudApi.ts); this file owns the
- * request lifecycle (read, record, fault, answer) so that every provider gets the same treatment, and
- * hands every message 360dialog or Meta accepted to webhooks.ts, which delivers its status webhooks.
+ * /meta, records every request and applies latency, rate limits and injected faults. Provider
+ * behaviour lives in lancepilot.ts / dialog360.ts / whatsappCloud.ts (the last two share cloudApi.ts);
+ * this file owns the request lifecycle (admit, read, record, fault, answer) so that every provider
+ * gets the same treatment, and hands every message 360dialog or Meta accepted to webhooks.ts, which
+ * delivers its status webhooks.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import { DIALOG360_PREFIX, Dialog360Provider } from './dialog360';
 import { DEFAULT_FAULT_DELAY_MS, DEFAULT_FAULT_STATUS, FAULTS_WITHOUT_PROCESSING, FaultBook, faultLabel } from './faults';
 import { mediaTypeOf } from './header-params';
 import { LANCEPILOT_PREFIX, LancepilotProvider } from './lancepilot';
+import { RateLimitBook, validateRateLimits, type Admission } from './rateLimit';
 import { META_PREFIX, WhatsAppCloudProvider } from './whatsappCloud';
 import {
 	DEFAULT_STATUS_DELAY_MS,
@@ -76,7 +78,8 @@ export {
 	type StatusBody,
 	type StatusError,
 } from './webhooks';
-export { BSUID_RE, graphErrorBody, isBsuid, type GraphErrorBody, type MetaErrorBody } from './cloudApi';
+export { BSUID_RE, graphErrorBody, isBsuid, throughputLimitHit, type GraphErrorBody, type MetaErrorBody } from './cloudApi';
+export { RATE_LIMIT_WINDOW_MS } from './rateLimit';
 export { META_PREFIX, META_VERSION_RE, metaTokenErrorBody } from './whatsappCloud';
 export { LANCEPILOT_PREFIX, LANCEPILOT_MAX_FILE_BYTES, LANCEPILOT_MESSAGES } from './lancepilot';
 export {
@@ -146,6 +149,7 @@ function validateOptions(options: EmulatorOptions): void {
 	const port = options.port ?? 0;
 	if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`Invalid port ${port}`);
 	validateLatency(options.latencyMs ?? 0);
+	validateRateLimits(options.rateLimits);
 	validateWebhookOptions(options);
 	for (const [label, list] of [
 		['lancepilotTokens', options.lancepilotTokens],
@@ -259,6 +263,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 	});
 
 	const faults = new FaultBook();
+	const rateLimits = new RateLimitBook(options.rateLimits);
 	const records: RecordedRequest[] = [];
 	let latencyMs = options.latencyMs ?? 0;
 	let nextId = 1;
@@ -298,6 +303,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		const { fullPath, queryString } = splitUrl(req.url ?? '/');
 		const { handler, path } = mount(fullPath);
 		const query = new URLSearchParams(queryString);
+		// On arrival and before anything else, so sends are admitted in the order they arrived.
+		const limitKey = handler?.rateLimitKey(method, path);
+		const admission: Admission | undefined = handler && limitKey !== undefined ? rateLimits.admit(handler.name, limitKey, startedAt) : undefined;
+		const throttled = limitKey !== undefined && admission === undefined;
 		const headers = headerRecord(req);
 		const contentTypeHeader = headers['content-type'];
 		const contentType = Array.isArray(contentTypeHeader) ? contentTypeHeader.join(', ') : contentTypeHeader;
@@ -325,7 +334,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			if (log) {
 				// Path without the query and no header values: credentials never reach the log.
 				const outcome = record.responseSent ? String(record.status) : `no answer (${record.status || '-'})`;
-				const fault = record.fault ? ` [fault ${record.fault}]` : '';
+				const fault = record.fault ? ` [fault ${record.fault}]` : record.throttled ? ' [throttled]' : '';
 				const ms = (record.finishedAt - record.startedAt).toFixed(0);
 				log(`${method} ${fullPath} -> ${outcome}${fault} ${ms}ms`);
 			}
@@ -351,6 +360,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
 		const read = await readBody(req, maxBodyBytes);
 		if (!read.ok) {
+			// The provider never processed it: its place in the rate limit's window is free again.
+			admission?.withdraw();
 			record.bodySize = read.received;
 			if (read.reason === 'aborted') {
 				record.clientAborted = true;
@@ -367,6 +378,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		const decoded = decodeBody(body, contentType);
 		Object.assign(record, summariseBody(decoded));
 
+		if (throttled && handler) {
+			// Refused by the provider itself: no fault is used up, nothing is created.
+			await sleep(latencyMs);
+			if (clientGone || closing) {
+				record.clientAborted = true;
+				finish();
+				return;
+			}
+			record.throttled = true;
+			const refusal = handler.rateLimited();
+			answer(refusal.status, serialise(refusal.body), { 'Content-Type': 'application/json', ...refusal.headers }, refusal.body);
+			return;
+		}
+
 		const fault = faults.take(record.provider, method, path);
 		if (fault) record.fault = faultLabel(fault);
 		const faultHeaders = fault?.headers ?? {};
@@ -374,12 +399,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		// Latency is waited out before processing: a client that gives up during it has created nothing.
 		await sleep(latencyMs);
 		if (clientGone || closing) {
+			admission?.withdraw();
 			record.clientAborted = true;
 			finish();
 			return;
 		}
 
 		if (fault && FAULTS_WITHOUT_PROCESSING.has(fault.kind)) {
+			admission?.withdraw();
 			applyBareFault(fault, handler, answer, hangUp, faultHeaders);
 			return;
 		}
@@ -482,6 +509,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			validateLatency(ms);
 			latencyMs = ms;
 		},
+		setRateLimit: (provider, perSecond) => rateLimits.set(provider, perSecond),
 		setLancepilotOmitMessageId: (omit: boolean) => lancepilot.setOmitMessageId(omit),
 		injectFault: (fault: FaultSpec) => faults.inject(fault),
 		clearFaults: () => faults.clear(),
@@ -501,6 +529,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			records.length = 0;
 			faults.clear();
 			latencyMs = options.latencyMs ?? 0;
+			rateLimits.reset();
 			lancepilot.reset();
 			dialog360.reset();
 			whatsappCloud.reset();

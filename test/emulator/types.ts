@@ -54,6 +54,11 @@ export interface EmulatorOptions {
 	webhookRetryDelaysMs?: number[];
 	/** How long a webhook receiver may take to answer before the attempt counts as failed; default 5000 ms. */
 	webhookTimeoutMs?: number;
+	/**
+	 * Initial values of setRateLimit(): the most message sends a provider accepts in any one second,
+	 * e.g. `{ dialog360: 80 }` for WhatsApp's default throughput. Default: no limit.
+	 */
+	rateLimits?: Partial<Record<ProviderName, number>>;
 }
 
 /** Registered webhook URL -> URL the emulator actually calls (may add a port: it stands for the proxy). */
@@ -265,6 +270,11 @@ export interface RecordedRequest {
 	fault?: string;
 	/** Set when the client closed the connection before the emulator processed the request. */
 	clientAborted?: boolean;
+	/**
+	 * Set when a rate limit refused this message send (Cloud API: 400 with code 130429; Lancepilot:
+	 * 429): nothing was created and the send does not count towards the limit.
+	 */
+	throttled?: true;
 	created?: CreatedResource;
 	lancepilot?: LancepilotRequestInfo;
 	/** performance.now() in ms: monotonic, for rate measurements at the emulator's clock. */
@@ -305,6 +315,12 @@ export interface Emulator {
 	/** Media currently stored by the Cloud API providers (uploaded and not deleted), 360dialog's first. */
 	storedMedia(): StoredMedia[];
 	setLatency(ms: number): void;
+	/**
+	 * At most `perSecond` message sends to `provider` arriving in any one second (the emulator's clock,
+	 * as RecordedRequest.startedAt); more are refused as the provider refuses them (see `throttled`).
+	 * Meta counts each business phone number on its own. `undefined` lifts the limit.
+	 */
+	setRateLimit(provider: ProviderName, perSecond: number | undefined): void;
 	setLancepilotOmitMessageId(omit: boolean): void;
 	injectFault(fault: FaultSpec): FaultHandle;
 	clearFaults(): void;
@@ -337,7 +353,8 @@ export interface Emulator {
 	deliverWebhook(provider: CloudApiProviderName, body: unknown, options?: DeliverWebhookOptions): Promise<WebhookAnswer>;
 	/**
 	 * Clears records, faults, media, contacts created by sends, webhook configurations, recipient
-	 * outcomes and deliveries, cancels pending deliveries; restores seeds and initial options.
+	 * outcomes and deliveries, counted sends, cancels pending deliveries; restores seeds and initial
+	 * options (latency, rate limits).
 	 */
 	reset(): void;
 	/** Stops the server and cancels pending webhook deliveries. */
@@ -389,5 +406,13 @@ export interface ProviderHandler {
 	handle(request: ProviderRequest): ProviderResponse;
 	/** The provider's own error shape, for status faults and 413 answers. */
 	errorBody(status: number): unknown;
+	/**
+	 * What a message send counts against for the rate limit (the provider, or one of its phone
+	 * numbers); undefined for every request that sends no message. Decided from method and path alone,
+	 * on arrival.
+	 */
+	rateLimitKey(method: string, path: string): string | undefined;
+	/** The provider's answer to a message send beyond its rate limit. */
+	rateLimited(): ProviderResponse;
 	reset(): void;
 }

@@ -24,6 +24,7 @@ import {
 	metaErrorBody,
 	nonexistingField,
 	unknownPath,
+	throughputLimitHit,
 	unsupportedRequest,
 } from './cloudApi';
 import { EMULATOR_TEMPLATES, toCloudApiTemplate, type CloudApiTemplate } from './templates';
@@ -118,6 +119,18 @@ export class WhatsAppCloudProvider implements ProviderHandler {
 			return graphErrorBody(2, 'An unexpected error has occurred. Please retry your request later.', { transient: true });
 		}
 		return graphErrorBody(1, 'An unknown error has occurred.');
+	}
+
+	/** Meta's throughput is per business phone number: `POST /{version}/{phoneNumberId}/messages` counts against that number. */
+	rateLimitKey(method: string, path: string): string | undefined {
+		if (method !== 'POST') return undefined;
+		const [version, phoneNumberId, edge, ...rest] = path.split('/').slice(1);
+		if (edge !== 'messages' || rest.length > 0 || !META_VERSION_RE.test(version ?? '')) return undefined;
+		return this.config.phoneNumbers.some((p) => p.id === phoneNumberId) ? `whatsappCloud:${phoneNumberId}` : undefined;
+	}
+
+	rateLimited(): ProviderResponse {
+		return throughputLimitHit();
 	}
 
 	handle(request: ProviderRequest): ProviderResponse {
