@@ -13,7 +13,11 @@
  *     WhatsApp node does (bytes uploaded and wall time);
  *  4. peak memory (RSS) of 20 vs. 200 items of 5 MB in filesystem binary mode, each run in a
  *     fresh child process;
- *  5. the inspection cost of a 16 MB file against a 100 KB one, when the inspector is present.
+ *  5. the inspection cost of a 16 MB file against a 100 KB one, when the inspector is present;
+ *  6. throughput at the provider's limit: 300 and 1,000 URL items to 360dialog at 500 ms latency,
+ *     the emulator (in its own process) refusing more than 80 sends a second with Meta's 130429,
+ *     default options vs Concurrency 5 (the old fixed default): messages a second at the provider
+ *     as a share of the limit, throttled sends, the busiest second.
  *
  * BENCH_SCALE (default 1) scales the item counts down for a quick look, e.g. BENCH_SCALE=0.1;
  * BENCH_ONLY picks measurements by number, e.g. BENCH_ONLY=2,3. Progress goes to stderr, the table
@@ -30,6 +34,7 @@ import { join } from 'node:path';
 import type { ICredentialType, INodeParameters, INodeType } from 'n8n-workflow';
 
 import { busiestSecond } from '../test/emulator/rates';
+import { startEmulatorProcess, type ProcessRecord } from '../test/emulator/process';
 import type { Emulator } from '../test/emulator/server';
 import type { InputItem } from '../test/harness/engine';
 import { startRemoteEmulator } from './bench-emulator';
@@ -362,6 +367,100 @@ async function inspection(): Promise<void> {
 	});
 }
 
+/** What the provider saw of one run: its accepted sends on its own clock, and what it refused. */
+interface LimitRun {
+	ms: number;
+	accepted: number;
+	recipients: number;
+	throttled: number;
+	/** (accepted − 1) / (last accepted arrival − first accepted arrival), per second. */
+	rate: number;
+	busiest: number;
+}
+
+async function providerLimit(): Promise<void> {
+	const limit = 80;
+	const latencyMs = 500;
+	const counts = [scaled(300), scaled(1000)];
+	const dialog360Url = (options: INodeParameters): INodeParameters => ({
+		provider: 'dialog360',
+		recipient: '={{ $json.phone }}',
+		source: 'url',
+		videoUrl: 'https://cdn.example.com/promo.mp4',
+		options,
+	});
+	const itemsFor = (count: number) => Array.from({ length: count }, (_, index) => ({ json: { phone: phone(index) } }));
+	// The provider is another machine, with its own clock for what arrived when (see row 2).
+	const provider = await startEmulatorProcess({ latencyMs, rateLimits: { dialog360: limit } });
+	// The node's limiter lives as long as n8n's process and counts a send for up to 1.1 s: a pause
+	// between runs starts each with an empty window at both ends.
+	const settle = () => new Promise((resolve) => setTimeout(resolve, 1200));
+	const measure = async (count: number, options: INodeParameters): Promise<LimitRun> => {
+		await provider.reset();
+		const run = await timed(() => runNode(provider, dialog360Url(options), itemsFor(count)));
+		const sends = (await provider.requests()).filter((record) => record.method === 'POST' && record.path === '/messages');
+		const accepted = sends.filter((record) => record.created?.kind === 'message');
+		const arrivals = accepted.map((record) => record.startedAt).sort((a, b) => a - b);
+		const span = (arrivals[arrivals.length - 1] - arrivals[0]) / 1000;
+		const recipientOf = (record: ProcessRecord) => (record.created?.kind === 'message' ? record.created.recipient : '');
+		await settle();
+		return {
+			ms: run.ms,
+			accepted: accepted.length,
+			recipients: new Set(accepted.map(recipientOf)).size,
+			throttled: sends.filter((record) => record.throttled).length,
+			rate: span > 0 ? (accepted.length - 1) / span : 0,
+			busiest: busiestSecond(accepted),
+		};
+	};
+	const describe = (run: LimitRun) => `${run.rate.toFixed(1)}/s in ${seconds(run.ms)}`;
+	try {
+		// Loads the code paths once; the warm-up's sends then leave the limiter's window.
+		await runNode(provider, dialog360Url({}), itemsFor(10));
+		await settle();
+		const ours: LimitRun[] = [];
+		const baselines: LimitRun[] = [];
+		for (const [index, count] of counts.entries()) {
+			const run = await measure(count, {});
+			progress(`   ${count} items, default options: ${describe(run)} (${(run.rate / limit).toFixed(2)} of ${limit}/s), ${run.throttled} throttled, busiest second ${run.busiest}, load ${loadavg()[0].toFixed(1)}`);
+			const baseline = await measure(count, { concurrency: 5 });
+			progress(`   ${count} items, Concurrency 5: ${describe(baseline)}, ${baseline.throttled} throttled, busiest second ${baseline.busiest}, load ${loadavg()[0].toFixed(1)}`);
+			ours.push(run);
+			baselines.push(baseline);
+			const share = run.rate / limit;
+			const complete = run.accepted === count && run.recipients === count;
+			rows.push({
+				measure: `6${index === 0 ? '' : 'b'}. ${count} URL items (360dialog), 500 ms latency, provider refusing > ${limit}/s: messages/s at the provider, default options vs Concurrency 5`,
+				ours: `${describe(run)} = ${share.toFixed(2)} of ${limit}`,
+				baseline: describe(baseline),
+				ratio: `${(run.rate / baseline.rate).toFixed(1)}× faster`,
+				target: `≥ 0.9 of the limit${complete ? '' : `; ${count} messages, got ${run.accepted} to ${run.recipients} recipients`}`,
+				met: share >= 0.9 && complete,
+			});
+		}
+		const list = (runs: LimitRun[], key: 'throttled' | 'busiest') => runs.map((run) => String(run[key])).join(' + ');
+		rows.push({
+			measure: `6c. same, throttled sends (130429) at the provider, ${counts.join(' and ')} items`,
+			ours: list(ours, 'throttled'),
+			baseline: list(baselines, 'throttled'),
+			ratio: '—',
+			target: '0',
+			met: ours.every((run) => run.throttled === 0),
+		});
+		const busiest = Math.max(...ours.map((run) => run.busiest));
+		rows.push({
+			measure: `6d. same, busiest second of accepted sends, ${counts.join(' and ')} items`,
+			ours: ours.map((run) => String(run.busiest)).join(', '),
+			baseline: baselines.map((run) => String(run.busiest)).join(', '),
+			ratio: `${(busiest / limit).toFixed(2)} of the limit`,
+			target: `≤ ${limit}`,
+			met: busiest <= limit,
+		});
+	} finally {
+		await provider.close();
+	}
+}
+
 function printTable(): void {
 	type Column = 'measure' | 'ours' | 'baseline' | 'ratio' | 'target' | 'mark';
 	const mark = (row: Row) => row.verdict ?? (row.met ? 'yes' : 'NO');
@@ -389,6 +488,10 @@ async function main(): Promise<void> {
 			[`3. one 10 MB video to ${scaled(100)} recipients: upload once vs upload per recipient (about ${Math.ceil(scaled(100) * 0.2)} s)`, () => uploadOnce(emulator)],
 			[`4. peak memory, ${scaled(20)} vs ${scaled(200)} items of 5 MB (about ${Math.ceil(scaled(220) * 0.15)} s)`, () => memory(emulator)],
 			['5. inspection cost of a 16 MB vs a 100 KB MP4 (a few seconds)', () => inspection()],
+			[
+				`6. throughput at the provider's limit of 80/s, ${scaled(300)} and ${scaled(1000)} URL items at 500 ms latency, default options vs Concurrency 5 (about ${Math.ceil((scaled(300) + scaled(1000)) * 0.12) + 10} s)`,
+				() => providerLimit(),
+			],
 		];
 		const chosen = sections.filter((_, index) => ONLY.length === 0 || ONLY.includes(index + 1));
 		progress(`${chosen.length} measurement${chosen.length === 1 ? '' : 's'}${SCALE !== 1 ? `, BENCH_SCALE=${SCALE}` : ''}; temporary files in ${benchDir}`);
