@@ -3,15 +3,16 @@ import { sleep } from 'n8n-workflow';
 const WINDOW_MS = 1000;
 
 /**
- * How late after its start a small request (a JSON body) may reach the provider. In steady state
- * requests travel over open keep-alive connections and arrive within milliseconds; this covers a
- * busy event loop and network jitter (50 ms was too little in the test suite, where the node and
- * the emulator share one busy process). A request that takes longer (a new TLS connection) can only
- * make the provider count it later; if that ever packs a second too full, the provider answers
- * "throttled" (429, 130429), which never creates a message and is retried. A request carrying a
- * file has no such bound: its bytes can take any time to go out.
+ * How late after its start a small request (a JSON body) may reach the provider. Starts are spread
+ * evenly (below), and requests travel over open keep-alive connections, so a request leaves within
+ * a few milliseconds of its start; this covers a busy event loop and network jitter. (Released in
+ * bursts of fifty, requests left up to 140 ms late: n8n prepares a burst one request at a time.)
+ * A request that takes longer (a new TLS connection) can only make the provider count it later; if
+ * that ever packs a second too full, the provider answers "throttled" (429, 130429), which never
+ * creates a message and is retried. A request carrying a file has no such bound: its bytes can
+ * take any time to go out.
  */
-const LATEST_ARRIVAL_MS = 100;
+const LATEST_ARRIVAL_MS = 50;
 
 /** Weight of the newest answer time in the running estimate. */
 const LATENCY_WEIGHT = 0.2;
@@ -28,13 +29,16 @@ interface PacedRequest {
  * small request, no later than LATEST_ARRIVAL_MS after its start). So a request counts against the
  * window from its start until one second after the latest moment it can have arrived. A slow
  * answer to a small request therefore does not hold its place for a second after it: at 500 ms
- * per answer the limiter still starts about perSecond / 1.1 messages a second.
+ * per answer the limiter still starts about perSecond / 1.05 messages a second.
  */
 class RateLimiter {
 	/** When each counted request stops counting; Infinity while it may not have arrived yet. */
 	private readonly countedUntil = new Map<object, number>();
 
 	private queue: Promise<void> = Promise.resolve();
+
+	/** The earliest moment the next request may start, so starts are spread evenly. */
+	private nextSlotAt = -Infinity;
 
 	/** Running estimate of how long the provider takes to answer, in ms; undefined before any answer. */
 	latencyMs: number | undefined;
@@ -48,6 +52,8 @@ class RateLimiter {
 		await turn;
 		const token = {};
 		const startedAt = Date.now();
+		// From the planned slot, not from now: a timer that fires late does not slow the pace down.
+		this.nextSlotAt = Math.max(this.nextSlotAt, startedAt - this.slotMs()) + this.slotMs();
 		this.countedUntil.set(token, small ? startedAt + LATEST_ARRIVAL_MS + WINDOW_MS : Infinity);
 		return {
 			done: () => {
@@ -60,6 +66,11 @@ class RateLimiter {
 		};
 	}
 
+	/** Time between two starts at the highest sustainable pace. */
+	private slotMs(): number {
+		return (WINDOW_MS + LATEST_ARRIVAL_MS) / Math.max(1, Math.floor(this.perSecond));
+	}
+
 	private async waitForRoom(): Promise<void> {
 		for (;;) {
 			const now = Date.now();
@@ -69,6 +80,12 @@ class RateLimiter {
 				else nextFree = Math.min(nextFree, until);
 			}
 			const limit = Math.max(1, Math.floor(this.perSecond));
+			// Starts are spread evenly rather than released in bursts: n8n prepares the requests of a
+			// burst one after another, so the last of fifty would leave well after its start.
+			if (now < this.nextSlotAt) {
+				await sleep(Math.max(1, this.nextSlotAt - now));
+				continue;
+			}
 			if (this.countedUntil.size < limit) return;
 			// An answer can free a place earlier than the earliest known time: look again soon.
 			await sleep(Math.max(1, Math.min(nextFree - now, 20)));
