@@ -6,14 +6,37 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { IDataObject, INode, INodeParameters, INodeProperties } from 'n8n-workflow';
+import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import type {
+	IConnections,
+	IDataObject,
+	IExecuteData,
+	IExecuteFunctions,
+	INode,
+	INodeExecutionData,
+	INodeParameters,
+	INodeProperties,
+	INodeType,
+	INodeTypeDescription,
+	INodeTypes,
+	IRun,
+	IWorkflowBase,
+	NodeParameterValueType,
+} from 'n8n-workflow';
+import { createRunExecutionData, NodeConnectionTypes, Workflow } from 'n8n-workflow';
 
+import { Dialog360Api } from '../../credentials/Dialog360Api.credentials';
+import { LancepilotApi } from '../../credentials/LancepilotApi.credentials';
+import { WhatsAppCloudApi } from '../../credentials/WhatsAppCloudApi.credentials';
 import { SendWhatsAppVideo } from '../../nodes/SendWhatsAppVideo/SendWhatsAppVideo.node';
+import { WhatsAppVideoStatusTrigger } from '../../nodes/WhatsAppVideoStatusTrigger/WhatsAppVideoStatusTrigger.node';
 import type { Emulator } from '../emulator/server';
 import { EMULATOR_DEFAULTS, EMULATOR_TEMPLATES, startEmulator } from '../emulator/server';
+import { TestCredentialsHelper } from '../harness/credentials';
 import type { InputItem } from '../harness/engine';
-import { BINARY_MODES, NODE_TYPE, runWorkflow } from '../harness/engine';
+import { additionalDataFor, BINARY_MODES, NODE_TYPE, runWorkflow, useBinaryMode } from '../harness/engine';
 import { emulatorCredentials, fixture } from '../harness/setup';
+import { startTriggerServer, TRIGGER_TYPE } from '../harness/triggerServer';
 
 const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
 
@@ -33,10 +56,16 @@ const KNOWN_CORE_NODES: Record<string, number[]> = {
 	'n8n-nodes-base.formTrigger': [1, 2, 2.1, 2.2],
 	// n8n-nodes-base 2.8 has 1 to 1.3; 2.41 adds 1.4.
 	'n8n-nodes-base.scheduleTrigger': [1, 1.1, 1.2, 1.3],
+	// Data table: 1 and 1.1 in both n8n 2.8 and 2.41.
+	'n8n-nodes-base.dataTable': [1, 1.1],
 };
 
 const description = new SendWhatsAppVideo().description;
 const properties = description.properties;
+const triggerDescription = new WhatsAppVideoStatusTrigger().description;
+
+/** The package's own nodes, by the type name a workflow file gives them. */
+const PACKAGE_NODES: Record<string, INodeTypeDescription> = { [NODE_TYPE]: description, [TRIGGER_TYPE]: triggerDescription };
 
 function load(file: string): WorkflowFile {
 	return JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as WorkflowFile;
@@ -46,10 +75,15 @@ function sendNodes(workflow: WorkflowFile): WorkflowNode[] {
 	return workflow.nodes.filter((node) => node.type === NODE_TYPE);
 }
 
+/** Nodes of this package: Send WhatsApp Video and WhatsApp Video Status Trigger. */
+function packageNodes(workflow: WorkflowFile): WorkflowNode[] {
+	return workflow.nodes.filter((node) => node.type in PACKAGE_NODES);
+}
+
 /** The node's parameter values as n8n sees them: defaults, overridden by what the example sets. */
-function effectiveParameters(parameters: INodeParameters): INodeParameters {
+function effectiveParameters(parameters: INodeParameters, definitions: INodeProperties[] = properties): INodeParameters {
 	const values: INodeParameters = {};
-	for (const property of properties) if (!(property.name in values)) values[property.name] = property.default;
+	for (const property of definitions) if (!(property.name in values)) values[property.name] = property.default;
 	return { ...values, ...parameters };
 }
 
@@ -110,10 +144,11 @@ function isEmpty(property: INodeProperties, value: unknown): boolean {
 	return (value ?? '') === '';
 }
 
-/** Problems with one Send WhatsApp Video node's parameters, in words; empty when all is well. */
-function parameterProblems(node: WorkflowNode): string[] {
+/** Problems with one node's parameters (Send WhatsApp Video unless told), in words; empty when all is well. */
+function parameterProblems(node: WorkflowNode, nodeDescription: INodeTypeDescription = description): string[] {
 	const problems: string[] = [];
-	const params = effectiveParameters(node.parameters);
+	const properties = nodeDescription.properties;
+	const params = effectiveParameters(node.parameters, properties);
 	const shownHere = (property: INodeProperties, local: INodeParameters = params) => isShown(property, local, params, node.typeVersion);
 	for (const [name, value] of Object.entries(node.parameters)) {
 		const definitions = properties.filter((p) => p.name === name);
@@ -134,6 +169,11 @@ function parameterProblems(node: WorkflowNode): string[] {
 				const allowed = (definition.options ?? []).map((o) => (o as { value: unknown }).value);
 				if (!allowed.includes(value)) problems.push(`"${name}" = ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
 			}
+			if (definition.type === 'multiOptions' && !isExpression) {
+				const allowed = (definition.options ?? []).map((o) => (o as { value: unknown }).value);
+				const unknown = (Array.isArray(value) ? value : [value]).filter((entry) => !allowed.includes(entry));
+				if (unknown.length) problems.push(`"${name}" has ${JSON.stringify(unknown)}, not among ${allowed.join(', ')}`);
+			}
 			if (definition.type === 'collection') {
 				for (const [option, optionValue] of Object.entries((value ?? {}) as IDataObject)) {
 					const sub = (definition.options ?? []).find((o) => (o as INodeProperties).name === option) as INodeProperties | undefined;
@@ -149,7 +189,7 @@ function parameterProblems(node: WorkflowNode): string[] {
 			problems.push(`required parameter "${property.name}" is empty`);
 		}
 	}
-	const wanted = (description.credentials ?? []).filter((c) => shownHere(c as INodeProperties)).map((c) => c.name);
+	const wanted = (nodeDescription.credentials ?? []).filter((c) => shownHere(c as INodeProperties)).map((c) => c.name);
 	const given = Object.keys(node.credentials ?? {});
 	if (JSON.stringify(given) !== JSON.stringify(wanted)) {
 		problems.push(`credentials ${JSON.stringify(given)} should be ${JSON.stringify(wanted)}`);
@@ -180,11 +220,114 @@ function formSubmission(node: WorkflowNode, answers: Record<string, string>, vid
 	return item;
 }
 
+/**
+ * Stand-ins for the n8n-nodes-base nodes of the examples (n8n-nodes-base is not installed here):
+ * a Manual Trigger that starts with one empty item, a Code node whose code is a literal list of
+ * items, and a Data table node that passes its input on. The package's own nodes are the real ones.
+ */
+function standIn(name: string, inputs: boolean, properties: INodeProperties[], execute: (this: IExecuteFunctions) => Promise<INodeExecutionData[][]>): INodeType {
+	return {
+		description: {
+			displayName: name,
+			name,
+			group: ['transform'],
+			version: [1, 1.1, 2],
+			description: `Stands in for n8n's ${name} node`,
+			defaults: { name },
+			inputs: inputs ? [NodeConnectionTypes.Main] : [],
+			outputs: [NodeConnectionTypes.Main],
+			properties,
+		},
+		execute,
+	};
+}
+
+const STAND_INS: Record<string, INodeType> = {
+	'n8n-nodes-base.manualTrigger': standIn('manualTrigger', false, [], async () => [[{ json: {} }]]),
+	'n8n-nodes-base.code': standIn('code', true, [{ displayName: 'JavaScript', name: 'jsCode', type: 'string', default: '' }], async function () {
+		// The examples' own code: a literal list, as codeNodeItems() reads it.
+		const output = new Function(String(this.getNodeParameter('jsCode', 0)))() as Array<{ json: IDataObject }>;
+		return [output.map((item) => ({ json: item.json, pairedItem: { item: 0 } }))];
+	}),
+	'n8n-nodes-base.dataTable': standIn('dataTable', true, [], async function () {
+		return [this.getInputData()];
+	}),
+};
+
+/** Node types by name; an unknown one is left alone by n8n-workflow's Workflow (its parameters stay as written). */
+class ExampleNodeTypes implements INodeTypes {
+	constructor(private readonly types: Record<string, INodeType>) {}
+
+	getByName(nodeType: string): INodeType {
+		return this.types[nodeType];
+	}
+
+	getByNameAndVersion(nodeType: string): INodeType {
+		return this.types[nodeType];
+	}
+
+	getKnownTypes(): IDataObject {
+		return {};
+	}
+}
+
+/**
+ * Runs a whole example workflow from its Manual Trigger through n8n-core's WorkflowExecute: the
+ * real Send WhatsApp Video node against the emulator, stand-ins for the core nodes.
+ */
+async function runExample(example: WorkflowFile, credentials: ReturnType<typeof emulatorCredentials>): Promise<{ run: IRun; workflow: Workflow }> {
+	await useBinaryMode('memory');
+	const credentialTypes = [new LancepilotApi(), new Dialog360Api(), new WhatsAppCloudApi()];
+	const credentialsHelper = new TestCredentialsHelper(Object.fromEntries(credentialTypes.map((type) => [type.name, type])), credentials);
+	const nodes = JSON.parse(JSON.stringify(example.nodes)) as INode[];
+	for (const node of nodes) {
+		if (node.credentials) node.credentials = Object.fromEntries(Object.keys(node.credentials).map((type) => [type, { id: type, name: type }]));
+	}
+	const nodeTypes = new ExampleNodeTypes({ ...STAND_INS, [NODE_TYPE]: new SendWhatsAppVideo() });
+	const connections = example.connections as IConnections;
+	const workflow = new Workflow({ id: 'example', name: example.name, nodes, connections, nodeTypes, active: false });
+	const workflowData = { id: 'example', name: example.name, nodes, connections, active: false, settings: {} } as unknown as IWorkflowBase;
+	const hooks = new ExecutionLifecycleHooks('manual', 'example', workflowData);
+	const finished = new Promise<IRun>((resolve) => hooks.addHandler('workflowExecuteAfter', (run) => resolve(run)));
+	const start = nodes.find((node) => node.type === 'n8n-nodes-base.manualTrigger')!;
+	const runData = createRunExecutionData({ executionData: { nodeExecutionStack: [{ node: start, data: { main: [[{ json: {} }]] }, source: null }] } });
+	const additionalData = additionalDataFor(hooks, credentialsHelper);
+	additionalData.executionId = 'example';
+	await new WorkflowExecute(additionalData, 'manual', runData).processRunExecutionData(workflow);
+	return { run: await finished, workflow };
+}
+
+/** A parameter of `nodeName` for one of its input items, resolved as n8n resolves it when the node runs. */
+function resolveFor(workflow: Workflow, run: IRun | undefined, nodeName: string, value: unknown, items: INodeExecutionData[], index: number, previousNode: string): unknown {
+	const node = workflow.getNode(nodeName)!;
+	const executeData: IExecuteData = { node, data: { main: [items] }, source: { main: [{ previousNode }] } };
+	return workflow.expression.getParameterValue(value as NodeParameterValueType, run?.data ?? createRunExecutionData(), 0, index, nodeName, items, 'manual', {}, executeData);
+}
+
+/** A Data table row against one of the node's conditions (the two kinds the example uses). */
+function rowMatches(row: IDataObject, condition: { keyName: string; condition?: string; keyValue: unknown }): boolean {
+	const cell = row[condition.keyName];
+	switch (condition.condition ?? 'eq') {
+		case 'eq':
+			return cell === condition.keyValue;
+		case 'lt':
+			return Number(cell) < Number(condition.keyValue);
+		default:
+			throw new Error(`The test does not know the Data table condition ${condition.condition}`);
+	}
+}
+
 describe('example workflows', () => {
 	const files = readdirSync(EXAMPLES_DIR).filter((file) => file.endsWith('.json'));
 
-	it('are the three documented examples', () => {
-		expect(files.sort()).toEqual(['form-upload-to-360dialog.json', 'send-video-from-url.json', 'weekly-template-video.json']);
+	it('are the five documented examples', () => {
+		expect(files.sort()).toEqual([
+			'campaign-with-status-1-send.json',
+			'campaign-with-status-2-track.json',
+			'form-upload-to-360dialog.json',
+			'send-video-from-url.json',
+			'weekly-template-video.json',
+		]);
 	});
 
 	describe.each(files)('%s', (file) => {
@@ -198,8 +341,10 @@ describe('example workflows', () => {
 			for (const node of workflow.nodes) {
 				expect(node.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 				expect(node.position).toHaveLength(2);
-				if (node.type === NODE_TYPE) expect([description.version].flat()).toContain(node.typeVersion);
+				if (node.type in PACKAGE_NODES) expect([PACKAGE_NODES[node.type].version].flat()).toContain(node.typeVersion);
 				else expect(KNOWN_CORE_NODES[node.type]).toContain(node.typeVersion);
+				// A webhook node's production URL is /webhook/<webhookId>/<path>: the editor gives each one its own.
+				if (node.type === TRIGGER_TYPE) expect(node.webhookId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 			}
 			for (const [from, outputs] of Object.entries(workflow.connections)) {
 				expect(names).toContain(from);
@@ -213,10 +358,10 @@ describe('example workflows', () => {
 			expect(targets.sort()).toEqual(names.filter((name) => !/Trigger$/.test(workflow.nodes.find((n) => n.name === name)!.type)).sort());
 		});
 
-		it('sets only parameters the Send WhatsApp Video node defines and shows', () => {
-			const nodes = sendNodes(workflow);
+		it("sets only parameters this package's node (Send WhatsApp Video or the Status Trigger) defines and shows", () => {
+			const nodes = packageNodes(workflow);
 			expect(nodes).toHaveLength(1);
-			for (const node of nodes) expect(parameterProblems(node)).toEqual([]);
+			for (const node of nodes) expect(parameterProblems(node, PACKAGE_NODES[node.type])).toEqual([]);
 		});
 	});
 
@@ -264,6 +409,16 @@ describe('example workflows', () => {
 		expect(broken({ bodyParameters: { parameters: [{ text: 'Ada' }] } })).toEqual(['"bodyParameters.parameters" is not a group of the parameter']);
 		expect(broken({ bodyParameters: { parameter: [{ value: 'Ada' }] } })).toEqual(['"bodyParameters.parameter.value" is not a field of the parameter']);
 		expect(broken({ caption: 'Hi' })).toEqual(['"caption" is set but not shown for these settings']);
+	});
+
+	it('the parameter check knows the Status Trigger: Provider, Statuses, and the Verify Token Meta needs', () => {
+		const [node] = packageNodes(load('campaign-with-status-2-track.json'));
+		const broken = (parameters: INodeParameters) => parameterProblems({ ...node, parameters: { ...node.parameters, ...parameters } }, triggerDescription);
+		expect(broken({})).toEqual([]);
+		expect(broken({ verifyToken: '' })).toEqual(['required parameter "verifyToken" is empty']);
+		expect(broken({ statuses: ['sent', 'seen'] })).toEqual(['"statuses" has ["seen"], not among sent, delivered, read, failed']);
+		expect(broken({ provider: 'dialog360' })).toEqual(['"verifyToken" is set but not shown for these settings', 'credentials ["whatsAppCloudApi"] should be ["dialog360Api"]']);
+		expect(broken({ provider: 'lancepilot' })[0]).toBe('"provider" = "lancepilot" is not one of dialog360, whatsappCloud');
 	});
 
 	it('weekly-template-video.json runs every Monday at 09:00', () => {
@@ -385,6 +540,71 @@ describe('example workflows', () => {
 					type: 'header',
 					parameters: [{ type: 'video', video: { link: 'https://cdn.example.com/spring.mp4' } }],
 				});
+			}
+		});
+
+		it('campaign-with-status-*.json: the campaign stores one row per message; the trigger\'s items move each row on to its last status, whatever the order', async () => {
+			const send = load('campaign-with-status-1-send.json');
+			const track = load('campaign-with-status-2-track.json');
+			const trigger = track.nodes.find((node) => node.type === TRIGGER_TYPE)!;
+			const credentials = emulatorCredentials(emulator);
+			credentials.whatsAppCloudApi = { ...credentials.whatsAppCloudApi, appSecret: EMULATOR_DEFAULTS.metaAppSecret };
+			const server = await startTriggerServer({ parameters: trigger.parameters, credentials });
+			emulator.setWebhookForward((url) => server.forward(url));
+			try {
+				await server.activate();
+				const verification = await emulator.configureMetaWebhook({ url: server.webhookUrl, verifyToken: String(trigger.parameters.verifyToken) });
+				expect([verification.verified, verification.status]).toEqual([true, 200]);
+				const customers = [
+					{ name: 'Ada', recipient: '4915123456789', outcome: 'read' as const, status: 'read', step: 3 },
+					{ name: 'Grace', recipient: '14155550123', outcome: 'delivered' as const, status: 'delivered', step: 2 },
+					{ name: 'Linus', recipient: '46701234567', outcome: { failWith: 131026 }, status: 'failed', step: 4 },
+				];
+				for (const customer of customers) emulator.setRecipientOutcome(customer.recipient, customer.outcome);
+
+				const { run, workflow } = await runExample(send, credentials);
+
+				expect(run.data.resultData.error).toBeUndefined();
+				const sent = run.data.resultData.runData['Send WhatsApp Video'][0].data!.main[0]!;
+				expect(sent.map((item) => [item.json.recipient, item.json.status])).toEqual(customers.map((c) => [c.recipient, 'accepted']));
+				// What Store Message ID inserts for each message: its Columns, resolved per item ($('Customers') by paired item).
+				const store = send.nodes.find((node) => node.type === 'n8n-nodes-base.dataTable')!;
+				expect(store.parameters.dataTableId).toEqual({ __rl: true, value: 'whatsapp_video_campaign', mode: 'name' });
+				const inserted = sent.map((_, index) => resolveFor(workflow, run, store.name, (store.parameters.columns as IDataObject).value, sent, index, 'Send WhatsApp Video') as IDataObject);
+				expect(inserted).toEqual(customers.map((c, index) => ({ messageId: sent[index].json.messageId, name: c.name, recipient: c.recipient, status: 'accepted', step: 0 })));
+
+				await emulator.waitForWebhookDeliveries(7, 10_000);
+				const statuses = server.executions().flat();
+				expect(statuses).toHaveLength(7);
+				// Update Status for each item of the trigger: the rows its conditions select get its columns.
+				const update = track.nodes.find((node) => node.type === 'n8n-nodes-base.dataTable')!;
+				expect([update.parameters.operation, update.parameters.matchType, update.parameters.dataTableId]).toEqual(['update', 'allConditions', store.parameters.dataTableId]);
+				const trackWorkflow = new Workflow({ id: 'track', name: track.name, nodes: track.nodes, connections: track.connections as IConnections, nodeTypes: new ExampleNodeTypes({}), active: false });
+				const applyInOrder = (order: IDataObject[]) => {
+					const table: IDataObject[] = inserted.map((row) => ({ ...row, hint: null }));
+					for (const status of order) {
+						const items = [{ json: status }];
+						const conditions = resolveFor(trackWorkflow, undefined, update.name, (update.parameters.filters as IDataObject).conditions, items, 0, trigger.name) as Array<{ keyName: string; condition?: string; keyValue: unknown }>;
+						const values = resolveFor(trackWorkflow, undefined, update.name, (update.parameters.columns as IDataObject).value, items, 0, trigger.name) as IDataObject;
+						for (const row of table) if (conditions.every((condition) => rowMatches(row, condition))) Object.assign(row, values);
+					}
+					return table;
+				};
+				const expected = customers.map((c, index) => ({
+					messageId: sent[index].json.messageId,
+					name: c.name,
+					recipient: c.recipient,
+					status: c.status,
+					step: c.step,
+					hint: c.status === 'failed' ? expect.stringContaining('the number may not be on WhatsApp') : '',
+				}));
+				expect(applyInOrder(statuses)).toEqual(expected);
+				// Reported late or twice (n8n runs executions side by side), an earlier status never undoes a later one.
+				expect(applyInOrder([...statuses].reverse())).toEqual(expected);
+				expect(applyInOrder([...statuses, ...statuses])).toEqual(expected);
+			} finally {
+				emulator.setWebhookForward(undefined);
+				await server.close();
 			}
 		});
 
