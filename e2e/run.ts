@@ -1,18 +1,21 @@
 /**
- * `npm run test:e2e`: the packed package inside a real n8n, driven only by n8n's own CLI.
+ * `npm run test:e2e`: the packed package inside a real n8n, driven by n8n's own CLI, then by
+ * `n8n start` and its REST API.
  *
  * 1. `npm run build`, `npm pack` into a temporary folder (a file missing from `files` fails here).
  * 2. For each pinned n8n (e2e/versions.env; E2E_N8N=old|current|old,current, default both):
  *    install it into the cache outside the repository (e2e/install-n8n.sh), make a fresh user folder
  *    with the unpacked package in `.n8n/custom/`, `n8n import:credentials` (plain JSON, fixed
  *    N8N_ENCRYPTION_KEY; base URLs pointing at the emulator), `n8n import:workflow`, then
- *    `n8n execute --id … --rawOutput` for each workflow.
+ *    `n8n execute --id … --rawOutput` for each workflow. Then `n8n start` in the same user folder
+ *    for the status trigger and the README's example pair (e2e/statusTrigger.ts).
  * 3. The provider emulator runs in this process, so every check reads what it received (paths,
  *    multipart parts, JSON bodies, message counts) next to n8n's own output.
  *
  * Offline: N8N_DIAGNOSTICS_ENABLED=false, N8N_VERSION_NOTIFICATIONS_ENABLED=false; the only
  * network use is the one-time npm install of n8n into the cache.
- * Env: N8N_E2E_CACHE (cache folder), E2E_N8N (which versions), E2E_KEEP=1 (keep the temp folder).
+ * Env: N8N_E2E_CACHE (cache folder), E2E_N8N (which versions), E2E_KEEP=1 (keep the temp folder),
+ * E2E_START_ONLY=1 (only the `n8n start` part).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,7 +26,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { EMULATOR_DEFAULTS as D, EMULATOR_TEMPLATES, startEmulator, type Emulator, type RecordedRequest } from '../test/emulator/server';
 import type { MediaHost } from '../test/harness/mediaServer';
 import { Checks } from './lib/checks';
+import { describeResult, nodeOutput, parseRun, type OutputItem } from './lib/cli';
 import { loadInstallWorkflow, scanRuntimeImports } from './lib/imports';
+import { buildStatusWorkflows, type StatusWorkflows } from './lib/statusWorkflows';
 import {
 	buildAndPack,
 	ensureN8n,
@@ -68,6 +73,7 @@ import {
 	type Workflow,
 	type Workflows,
 } from './lib/workflows';
+import { checkStatusTrigger } from './statusTrigger';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'videos');
 const FIXTURE = join(FIXTURES, VIDEOS.faststart);
@@ -76,42 +82,12 @@ const sha256 = (data: Buffer | string): string => createHash('sha256').update(da
 const fixtureSha = sha256(fixtureBytes);
 const video = (name: string): Buffer => readFileSync(join(FIXTURES, name));
 
-interface OutputItem {
-	json: Record<string, unknown>;
-	pairedItem?: unknown;
-	binary?: unknown;
-}
-
 interface Timing {
 	label: string;
 	ms: number;
 }
 
-/** `n8n execute --rawOutput` prints the run as pretty JSON: the block from a lone `{` to the last lone `}`. */
-export function parseRun(stdout: string): Record<string, unknown> | undefined {
-	const lines = stdout.split('\n');
-	const start = lines.findIndex((line) => line === '{');
-	let end = -1;
-	for (let i = lines.length - 1; i >= 0; i--) {
-		if (lines[i] === '}') {
-			end = i;
-			break;
-		}
-	}
-	if (start === -1 || end < start) return undefined;
-	try {
-		return JSON.parse(lines.slice(start, end + 1).join('\n')) as Record<string, unknown>;
-	} catch {
-		return undefined;
-	}
-}
-
-function nodeOutput(run: Record<string, unknown> | undefined, nodeName: string): OutputItem[] | undefined {
-	const runData = (run as { data?: { resultData?: { runData?: Record<string, unknown> } } } | undefined)?.data?.resultData
-		?.runData;
-	const taskData = runData?.[nodeName] as Array<{ data?: { main?: OutputItem[][] } }> | undefined;
-	return taskData?.[0]?.data?.main?.[0];
-}
+export { parseRun };
 
 function header(request: RecordedRequest, name: string): unknown {
 	return request.headers[name];
@@ -124,11 +100,6 @@ function sorted<T>(values: T[]): T[] {
 
 function lancepilotPath(digits: string): string {
 	return `/workspaces/${D.workspaceId}/contacts/number/%2B${digits}/messages/video`;
-}
-
-function describeResult(result: CliResult): string {
-	const tail = (text: string): string => text.split('\n').slice(-25).join('\n');
-	return `exit ${result.code}${result.signal ? ` (${result.signal})` : ''}${result.timedOut ? ' TIMED OUT' : ''} after ${result.ms} ms\n--- stdout (tail)\n${tail(result.stdout)}\n--- stderr (tail)\n${tail(result.stderr)}`;
 }
 
 function checkPackage(checks: Checks, pkg: PackedPackage): void {
@@ -968,7 +939,15 @@ async function runAgainst(
 	const credentialsPath = join(workDir, `credentials-${which}.json`);
 	const workflowsPath = join(workDir, `workflows-${which}.json`);
 	writeJson(credentialsPath, credentialsFile(emulator.lancepilotBaseUrl, emulator.dialog360BaseUrl, emulator.metaBaseUrl));
-	writeJson(workflowsPath, Object.values(workflows));
+	const statusWorkflows: StatusWorkflows = buildStatusWorkflows();
+	const allWorkflows = [
+		...Object.values(workflows),
+		...Object.values(statusWorkflows.triggers),
+		statusWorkflows.send,
+		statusWorkflows.exampleSend,
+		statusWorkflows.exampleTrack,
+	];
+	writeJson(workflowsPath, allWorkflows);
 
 	checks.section(`[n8n ${install.version}, node ${install.nodeVersion}] import`);
 	const creds = await runN8n(install, env, ['import:credentials', `--input=${credentialsPath}`]);
@@ -977,10 +956,18 @@ async function runAgainst(
 	checks.ok(`n8n import:credentials (plain JSON, encrypted with the fixed key): ${credentialNames}`, creds.code === 0, describeResult(creds));
 	const wfs = await runN8n(install, env, ['import:workflow', `--input=${workflowsPath}`]);
 	timings.push({ label: `n8n ${install.version} import:workflow`, ms: wfs.ms });
-	checks.ok(`n8n import:workflow (${Object.keys(workflows).length} workflows)`, wfs.code === 0, describeResult(wfs));
+	checks.ok(`n8n import:workflow (${allWorkflows.length} workflows)`, wfs.code === 0, describeResult(wfs));
 	if (creds.code !== 0 || wfs.code !== 0) return install;
 
 	const ctx: Context = { install, env, emulator, media, timings };
+	// E2E_START_ONLY=1 leaves out the `n8n execute` workflows (for working on the n8n start phase).
+	if (process.env.E2E_START_ONLY !== '1') await runCliWorkflows(checks, ctx, workflows);
+	// Then the same user folder in `n8n start`: the status trigger and the example pair.
+	await checkStatusTrigger(checks, { install, userFolder, env, emulator, timings, workflows: statusWorkflows });
+	return install;
+}
+
+async function runCliWorkflows(checks: Checks, ctx: Context, workflows: Workflows): Promise<void> {
 	await checkLancepilotBinary(checks, ctx, workflows.lancepilotBinary);
 	await checkDialog360Binary(checks, ctx, workflows.dialog360Binary);
 	await checkLancepilotUrlList(checks, ctx, workflows.lancepilotUrlList);
@@ -995,7 +982,6 @@ async function runAgainst(
 	await checkBsuidRecipients(checks, ctx, workflows.bsuidRecipients);
 	await checkTemplateCampaign(checks, ctx, workflows.templateCampaign);
 	await checkTemplatesRefused(checks, ctx, workflows.templatesRefused);
-	return install;
 }
 
 async function main(): Promise<number> {

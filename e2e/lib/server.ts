@@ -36,7 +36,11 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number):
 	throw new Error(`n8n did not answer ${url} within ${timeoutMs} ms (${lastError})`);
 }
 
-export async function startN8nServer(install: N8nInstall, userFolder: string, timeoutMs = 180_000): Promise<N8nServer> {
+/**
+ * `n8n start` on 127.0.0.1 and a free port. `extraEnv` adds to or overrides the environment, e.g.
+ * a port-less `WEBHOOK_URL` for the status trigger (360dialog refuses URLs with a port).
+ */
+export async function startN8nServer(install: N8nInstall, userFolder: string, timeoutMs = 180_000, extraEnv: Record<string, string> = {}): Promise<N8nServer> {
 	const port = await freePort();
 	const env = await n8nEnv(install, userFolder, {
 		N8N_PORT: String(port),
@@ -44,6 +48,7 @@ export async function startN8nServer(install: N8nInstall, userFolder: string, ti
 		N8N_SECURE_COOKIE: 'false',
 		N8N_EDITOR_BASE_URL: `http://127.0.0.1:${port}`,
 		WEBHOOK_URL: `http://127.0.0.1:${port}/`,
+		...extraEnv,
 	});
 	const logFile = join(userFolder, 'n8n-start.log');
 	const out = createWriteStream(logFile);

@@ -41,7 +41,8 @@ export function credentialsFile(lancepilotBaseUrl: string, dialog360BaseUrl: str
 				accessToken: D.metaAccessToken,
 				phoneNumberId: D.metaPhoneNumberId,
 				businessAccountId: D.metaBusinessAccountId,
-				appSecret: 'e2e_app_secret_not_used_for_sending',
+				// Signs the status webhooks the emulator sends to the status trigger.
+				appSecret: D.metaAppSecret,
 				graphApiVersion: D.metaGraphApiVersion,
 				baseUrl: metaBaseUrl,
 			},
