@@ -20,7 +20,10 @@
  * - on Meta, Message Type Template: the Template list ("From List") offers only the account's
  *   approved templates with a video header, spring_promo is picked, its body and button parameters
  *   filled in, the workflow saved (the pick is stored as a list-mode locator with its name) and the
- *   template sent with the uploaded video as its header.
+ *   template sent with the uploaded video as its header;
+ * - the WhatsApp Video Status Trigger in a new workflow: its fields for 360dialog and for Meta
+ *   (picked through the credential), the Meta dashboard notice, the Verify Token as a password field,
+ *   and the Production URLs under n8n's WEBHOOK_URL (https://n8n.example.com/ here).
  * n8n chooses the provider in the editor through the credential: the node's credentials depend on
  * Provider, so n8n shows Provider as "Connect using" in the new-credential dialog and switches it
  * when a credential of the other type is picked.
@@ -59,6 +62,9 @@ const CHROMIUM_ARGS = [
 	'--disable-sync',
 ];
 const NODE_NAME = 'Send WhatsApp Video';
+const TRIGGER_NAME = 'WhatsApp Video Status Trigger';
+/** n8n's public URL in this test: the trigger panel shows its Production URL below it. */
+const WEBHOOK_URL = 'https://n8n.example.com/';
 /** The Meta provider's name in the Provider list, the new-credential dialog and the subtitle. */
 const META = 'WhatsApp Cloud API (Meta)';
 /** Parameters n8n adds to every node's Settings tab; not the node's own. */
@@ -427,6 +433,61 @@ async function exerciseTemplate(checks: Checks, editor: Editor, emulator: Emulat
 	checks.ok('the output panel shows status "accepted" and the template', output.includes('accepted') && output.includes('spring_promo'), output.slice(0, 400));
 }
 
+/**
+ * A new workflow with the WhatsApp Video Status Trigger: found by searching "WhatsApp video status";
+ * with the 360dialog credential it shows Statuses and Replace Existing Webhook; picking the Meta
+ * credential switches the provider and shows the dashboard notice and the Verify Token (a password
+ * field); Webhook URLs shows the Production URL for POST (statuses) and GET (Meta's verification)
+ * under n8n's WEBHOOK_URL. Screenshot trigger-panel.png.
+ */
+async function exerciseTrigger(checks: Checks, editor: Editor, server: N8nServer): Promise<void> {
+	const { page } = editor;
+	checks.section('WhatsApp Video Status Trigger panel');
+	// Leaving the send node's workflow: accept the browser's "leave the page?" if n8n asks.
+	page.once('dialog', (dialog) => void dialog.accept().catch(() => undefined));
+	await page.goto(`${server.url}/workflow/new`);
+	await tid(page, 'node-creator-plus-button').waitFor({ timeout: 60_000 });
+	await dismissPopups(page);
+	await tid(page, 'node-creator-plus-button').click();
+	await tid(page, 'node-creator-search-bar').fill('WhatsApp video status');
+	const found = tid(page, 'node-creator-item-name').filter({ hasText: TRIGGER_NAME });
+	await found.first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+	const names = await tid(page, 'node-creator-item-name').allInnerTexts();
+	checks.ok('searching "WhatsApp video status" finds the trigger', names.includes(TRIGGER_NAME), names);
+	await found.first().click();
+	await editor.ndv.waitFor({ timeout: 15_000 });
+	const ndvText = async () => await editor.ndv.innerText().catch(() => '');
+	checks.ok('its panel says what it emits and what it ignores', (await ndvText()).includes('Incoming customer messages and other webhook events are ignored'), (await ndvText()).slice(0, 600));
+	const credentials = await editor.credentialOptions();
+	checks.ok(
+		'"Credential" offers the 360dialog and the Meta credential (no Lancepilot: it has no status webhooks)',
+		credentials.some((t) => t.startsWith('360dialog (emulator)')) && credentials.some((t) => t.startsWith('Meta (emulator)')) && !credentials.some((t) => t.startsWith('Lancepilot')),
+		credentials,
+	);
+	// n8n preselects one of them (the last one used); Provider follows the credential picked.
+	await editor.pickCredential('360dialog (emulator)');
+	checks.equal('with the 360dialog credential: Statuses and Replace Existing Webhook', await editor.visibleParameters(), ['statuses', 'replaceExistingWebhook']);
+	await editor.pickCredential('Meta (emulator)');
+	checks.equal('with the Meta credential: Statuses and Verify Token', await editor.visibleParameters(), ['statuses', 'verifyToken']);
+	checks.ok("the notice says where to paste the Production URL and the token in Meta's app", /WhatsApp → Configuration → Webhook/.test(await ndvText()), (await ndvText()).slice(0, 900));
+	const token = tid(editor.ndv, 'parameter-input-verifyToken').locator('input').first();
+	checks.equal('Verify Token is a password field', await token.getAttribute('type'), 'password');
+	await token.fill('my-verify-token');
+	await token.blur();
+	await editor.ndv.getByText('Webhook URLs').first().click();
+	await tid(editor.ndv, 'radio-button-production').click();
+	await page.waitForTimeout(300);
+	const text = await ndvText();
+	const urls = [...text.matchAll(/\b(POST|GET)\s+(https?:\/\/\S+)/g)].map((m) => `${m[1]} ${m[2]}`);
+	const production = /^(POST|GET) https:\/\/n8n\.example\.com\/webhook\/[0-9a-f-]{36}\/status$/;
+	checks.ok(
+		`Webhook URLs → Production URL: POST and GET on ${WEBHOOK_URL}webhook/<webhookId>/status`,
+		urls.length === 2 && urls[0].startsWith('POST') && urls[1].startsWith('GET') && urls.every((u) => production.test(u)) && urls[0].slice(5) === urls[1].slice(4),
+		urls,
+	);
+	await editor.screenshot('trigger-panel.png', editor.ndv);
+}
+
 async function exercise(checks: Checks, editor: Editor, emulator: Emulator, server: N8nServer): Promise<void> {
 	const { page } = editor;
 
@@ -649,6 +710,8 @@ async function exercise(checks: Checks, editor: Editor, emulator: Emulator, serv
 	await editor.pickCredential('Lancepilot (emulator)');
 	const paramsBack = await editor.visibleParameters();
 	checks.ok('Workspace ID and Find Contact By are back', paramsBack.includes('workspaceId') && paramsBack.includes('contactBy'), paramsBack);
+
+	await exerciseTrigger(checks, editor, server);
 }
 
 async function main(): Promise<number> {
@@ -671,7 +734,7 @@ async function main(): Promise<number> {
 		const install = await ensureN8n(which);
 		tested = `n8n ${install.version} on Node ${install.nodeVersion}, ${await chromiumVersion()}`;
 		const userFolder = makeUserFolder(workDir, pkg, `browser-${which}`);
-		server = await startN8nServer(install, userFolder);
+		server = await startN8nServer(install, userFolder, 180_000, { WEBHOOK_URL });
 		await setupOwner(server.url);
 		browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 		const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
