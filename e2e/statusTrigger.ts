@@ -206,8 +206,8 @@ function checkReported(
 }
 
 /** Forged, unsigned and secret-less posts are answered 401 and start no execution. */
-async function checkRefused(checks: Checks, emulator: Emulator, rest: N8nRest): Promise<void> {
-	checks.section('Unauthenticated and badly signed posts');
+async function checkRefused(checks: Checks, version: string, emulator: Emulator, rest: N8nRest): Promise<void> {
+	checks.section(`[n8n ${version}] unauthenticated and badly signed posts`);
 	const before = {
 		dialog360: (await rest.executions(STATUS_TRIGGERS.dialog360.id)).length,
 		whatsappCloud: (await rest.executions(STATUS_TRIGGERS.whatsappCloud.id)).length,
@@ -231,8 +231,8 @@ async function checkRefused(checks: Checks, emulator: Emulator, rest: N8nRest): 
 	checks.equal('none of them started an execution', after, before);
 }
 
-async function checkDeactivation(checks: Checks, emulator: Emulator, rest: N8nRest, server: N8nServer): Promise<void> {
-	checks.section('Deactivating the 360dialog trigger workflow');
+async function checkDeactivation(checks: Checks, version: string, emulator: Emulator, rest: N8nRest, server: N8nServer): Promise<void> {
+	checks.section(`[n8n ${version}] deactivating the 360dialog trigger workflow`);
 	const seen = emulator.requests.length;
 	const off = await rest.deactivate(STATUS_TRIGGERS.dialog360.id);
 	checks.equal('POST /rest/workflows/:id/deactivate answers 200, active: false', [off.status, off.active], [200, false]);
@@ -388,8 +388,8 @@ export async function checkStatusTrigger(checks: Checks, ctx: StatusPhaseContext
 			const details = await executionDetails(rest, STATUS_TRIGGERS[provider].id, perProvider);
 			checkReported(checks, provider, sent[provider], deliveries, details);
 		}
-		await checkRefused(checks, emulator, rest);
-		await checkDeactivation(checks, emulator, rest, server);
+		await checkRefused(checks, v, emulator, rest);
+		await checkDeactivation(checks, v, emulator, rest, server);
 		await checkExamplePair(checks, ctx, rest, server);
 	} catch (error) {
 		checks.ok('the n8n start phase ran to the end', false, error instanceof Error ? (error.stack ?? error.message) : String(error));
