@@ -110,8 +110,11 @@ export class WhatsAppVideoStatusTrigger implements INodeType {
 		if (verdict.kind === 'answered') return { noWebhookResponse: true };
 		const wanted = new Set(this.getNodeParameter('statuses', STATUSES) as string[]);
 		const events = provider.statusWebhook.readStatuses(this.getBodyData()).filter((event) => wanted.has(event.status));
-		const fresh = firstSightings(this.getWorkflowStaticData('node'), events);
-		if (fresh.length === 0) return {};
-		return { workflowData: [this.helpers.returnJsonArray(fresh)] };
+		const fresh = firstSightings(`${this.getWorkflow().id ?? ''}:${this.getNode().name}`, this.getWorkflowStaticData('node'), events);
+		// Answer here, before n8n starts the execution: n8n then saves the static data (the memory of
+		// statuses seen) first, and the provider gets its 200 at once.
+		this.getResponseObject().status(200).json({ received: events.length, new: fresh.length });
+		if (fresh.length === 0) return { noWebhookResponse: true };
+		return { noWebhookResponse: true, workflowData: [this.helpers.returnJsonArray(fresh)] };
 	}
 }

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 import type { IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
@@ -67,10 +67,15 @@ interface Dialog360WebhookConfig {
 /** 360dialog sends this header with every webhook; only the trigger and 360dialog know its value. */
 const SECRET_HEADER = 'X-Video-Status-Secret';
 
-/** What the trigger registered, kept in the workflow's static data for the node. */
-interface RegisteredWebhook {
-	url?: string;
-	secret?: string;
+/**
+ * The header's value, derived from the API key and the trigger's URL rather than stored: nothing
+ * secret lands in the workflow (whose static data anyone who can open it can read), every n8n
+ * process computes the same value, and a new API key gives a new secret at the next activation.
+ */
+async function webhookSecret(ctx: IHookFunctions | IWebhookFunctions, wire: ProviderWire): Promise<string> {
+	const credentials = await ctx.getCredentials(wire.credentialType);
+	const url = ctx.getNodeWebhookUrl('default') ?? '';
+	return createHmac('sha256', String(credentials.apiKey ?? '')).update(`status-webhook:${url}`).digest('hex').slice(0, 48);
 }
 
 async function readWebhookConfig(ctx: IHookFunctions, wire: ProviderWire): Promise<Dialog360WebhookConfig> {
@@ -114,11 +119,10 @@ const statusWebhook = (wire: ProviderWire): Omit<StatusWebhookSupport, 'readStat
 	],
 	setupNotice: '',
 
-	async checkExists(ctx) {
-		const ours = ctx.getNodeWebhookUrl('default');
-		const registered = ctx.getWorkflowStaticData('node') as RegisteredWebhook;
-		const config = await readWebhookConfig(ctx, wire);
-		return Boolean(ours && registered.secret && config.url === ours);
+	// Always (re-)register on activation: 360dialog does not show the headers it sends, so only a
+	// fresh registration is sure to carry the current secret.
+	async checkExists() {
+		return false;
 	},
 
 	async create(ctx) {
@@ -131,27 +135,21 @@ const statusWebhook = (wire: ProviderWire): Omit<StatusWebhookSupport, 'readStat
 					'360dialog keeps one webhook URL per number, and replacing it would cut off whatever receives them now (a chatbot, another workflow). Turn on "Replace Existing Webhook" to take it over anyway, or use a number without a webhook.',
 			});
 		}
-		const secret = randomBytes(24).toString('hex');
-		await writeWebhookConfig(ctx, wire, { url: ours, headers: { [SECRET_HEADER]: secret } });
-		Object.assign(ctx.getWorkflowStaticData('node'), { url: ours, secret } satisfies RegisteredWebhook);
+		await writeWebhookConfig(ctx, wire, { url: ours, headers: { [SECRET_HEADER]: await webhookSecret(ctx, wire) } });
 		return true;
 	},
 
 	async delete(ctx) {
-		const registered = ctx.getWorkflowStaticData('node') as RegisteredWebhook;
 		// Someone may have pointed the number elsewhere since: only ever remove our own URL.
 		const config = await readWebhookConfig(ctx, wire).catch(() => ({}) as Dialog360WebhookConfig);
-		if (registered.url && config.url === registered.url) await writeWebhookConfig(ctx, wire, { url: '' });
-		delete registered.url;
-		delete registered.secret;
+		if (config.url && config.url === ctx.getNodeWebhookUrl('default')) await writeWebhookConfig(ctx, wire, { url: '' });
 		return true;
 	},
 
 	async verify(ctx: IWebhookFunctions): Promise<WebhookVerdict> {
-		const { secret } = ctx.getWorkflowStaticData('node') as RegisteredWebhook;
+		const secret = await webhookSecret(ctx, wire);
 		const given = ctx.getHeaderData()[SECRET_HEADER.toLowerCase()];
 		const matches =
-			typeof secret === 'string' &&
 			typeof given === 'string' &&
 			given.length === secret.length &&
 			timingSafeEqual(Buffer.from(given), Buffer.from(secret));
