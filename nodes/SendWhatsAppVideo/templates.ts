@@ -168,26 +168,6 @@ export function headerFormatOf(format: unknown): TemplateHeaderFormat {
 	return known.find((candidate) => candidate === upper) ?? 'NONE';
 }
 
-/**
- * An account's templates, read once per run (or per editor lookup) however many items use them.
- * A failed read is forgotten, so the next item tries again.
- */
-export async function templatesOnce(
-	lists: Map<string, Promise<TemplateDefinition[]>>,
-	account: string,
-	read: () => Promise<TemplateDefinition[]>,
-): Promise<TemplateDefinition[]> {
-	let list = lists.get(account);
-	if (!list) {
-		list = read().catch((error: unknown) => {
-			lists.delete(account);
-			throw error;
-		});
-		lists.set(account, list);
-	}
-	return await list;
-}
-
 /** Pages a listing until the provider says there is no more, within a bound no real account reaches. */
 export async function readAllPages<Page>(
 	readPage: (previous: Page | undefined) => Promise<Page>,

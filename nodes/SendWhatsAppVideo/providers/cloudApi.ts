@@ -15,7 +15,7 @@ import { NodeApiError } from 'n8n-workflow';
 
 import type { VideoFile } from '../media';
 import { appendVideoPart } from '../media';
-import { templatesOnce } from '../templates';
+import { sharedOnce } from '../sharedOnce';
 import type { ProviderCaller, ProviderErrorText, ProviderWire, RequestContext } from '../transport';
 import { callProvider, singleRequestContext } from '../transport';
 import { looksLikeBsuid, normalisePhoneNumber, requireBsuid, requireText } from '../validation';
@@ -186,8 +186,7 @@ async function uploadMedia(ctx: IExecuteFunctions, wire: ProviderWire, context: 
 
 /**
  * Uploads each distinct video once per run: items carrying the same bytes (by content hash, not
- * name) share the media id, and only the first reads them. A failed upload is forgotten so the
- * next item tries again.
+ * name) share the media id, and only the first reads them.
  */
 async function mediaIdFor(
 	ctx: IExecuteFunctions,
@@ -195,19 +194,7 @@ async function mediaIdFor(
 	context: RequestContext,
 	source: Extract<VideoSource, { kind: 'binary' }>,
 ): Promise<string> {
-	const key = source.contentKey;
-	let upload = context.uploadedMedia.get(key);
-	if (!upload) {
-		upload = source
-			.load()
-			.then(async (file) => await uploadMedia(ctx, wire, context, file))
-			.catch((error: unknown) => {
-				context.uploadedMedia.delete(key);
-				throw error;
-			});
-		context.uploadedMedia.set(key, upload);
-	}
-	return await upload;
+	return await sharedOnce(context.uploadedMedia, source.contentKey, async () => await uploadMedia(ctx, wire, context, await source.load()));
 }
 
 /** A recipient as the Messages API addresses it: by phone number (`to`) or by BSUID (`recipient`). */
@@ -292,7 +279,7 @@ export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider 
 				async findTemplate(value: string) {
 					const { name, language } = parseTemplateValue(context, value);
 					// One credential per run, so one listing serves every item.
-					const definitions = await templatesOnce(context.templateLists, config.name, async () => await templatesOf(ctx, context));
+					const definitions = await sharedOnce(context.templateLists, config.name, async () => await templatesOf(ctx, context));
 					return findCloudApiTemplate(definitions, name, language);
 				},
 				async send(source: VideoSource, message: MessageOptions): Promise<SendOutcome> {

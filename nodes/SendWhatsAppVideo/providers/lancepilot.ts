@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeListSe
 
 import { appendVideoPart } from '../media';
 import type { TemplateDefinition, TemplateLookup, TemplateMessage } from '../templates';
-import { TEMPLATE_FIELD, headerFormatOf, readAllPages, templatesOnce } from '../templates';
+import { sharedOnce } from '../sharedOnce';
+import { TEMPLATE_FIELD, headerFormatOf, readAllPages } from '../templates';
 import type { ProviderCaller, ProviderErrorText, ProviderWire, RequestContext } from '../transport';
 import { callProvider, credentialBaseUrl, singleRequestContext } from '../transport';
 import type { FieldContext } from '../validation';
@@ -383,7 +384,7 @@ export const lancepilot: VideoProvider = {
 			recipient,
 			async findTemplate(value: string): Promise<TemplateLookup> {
 				const id = parseTemplateId(context, value);
-				const definitions = await templatesOnce(
+				const definitions = await sharedOnce(
 					context.templateLists,
 					workspaceId,
 					async () => await listWorkspaceTemplates(ctx, context, workspaceId),
