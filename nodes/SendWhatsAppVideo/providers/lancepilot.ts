@@ -39,12 +39,6 @@ interface LancepilotTemplate {
 	};
 }
 
-/** 200 answer of the template listing (Laravel pagination). */
-interface LancepilotTemplatePage {
-	data?: LancepilotTemplate[];
-	meta?: { current_page?: number; last_page?: number; per_page?: number; total?: number };
-}
-
 /** `POST …/template-messages` with a JSON body (header video by URL). */
 interface LancepilotTemplateJsonBody extends IDataObject {
 	template_id: number;
@@ -207,19 +201,33 @@ function lancepilotTemplateDefinition(template: LancepilotTemplate): TemplateDef
 
 const TEMPLATE_PAGE_SIZE = 50;
 
-async function listWorkspaceTemplates(ctx: ProviderCaller, context: RequestContext, workspaceId: string): Promise<TemplateDefinition[]> {
+/** One page of a Lancepilot listing (Laravel pagination). */
+interface LancepilotPage<Item> {
+	data?: Item[];
+	meta?: { current_page?: number; last_page?: number; per_page?: number; total?: number };
+}
+
+/** Every item of a Lancepilot listing, page by page until `meta.last_page`. */
+async function readLancepilotList<Item>(
+	ctx: ProviderCaller,
+	context: RequestContext,
+	path: string,
+	qs: IDataObject = {},
+): Promise<Item[]> {
 	let page = 0;
-	const pages = await readAllPages<LancepilotTemplatePage>(
+	const pages = await readAllPages<LancepilotPage<Item>>(
 		async () =>
-			(await callProvider(ctx, wire, context, {
-				method: 'GET',
-				path: `/workspaces/${workspaceId}/templates`,
-				qs: { per_page: TEMPLATE_PAGE_SIZE, page: ++page },
-				createsMessage: false,
-			})) as LancepilotTemplatePage,
+			(await callProvider(ctx, wire, context, { method: 'GET', path, qs: { ...qs, page: ++page }, createsMessage: false })) as LancepilotPage<Item>,
 		(answer) => Array.isArray(answer.data) && answer.data.length > 0 && page < Number(answer.meta?.last_page ?? 0),
 	);
-	return pages.flatMap((answer) => (Array.isArray(answer.data) ? answer.data : [])).map(lancepilotTemplateDefinition);
+	return pages.flatMap((answer) => (Array.isArray(answer.data) ? answer.data : []));
+}
+
+async function listWorkspaceTemplates(ctx: ProviderCaller, context: RequestContext, workspaceId: string): Promise<TemplateDefinition[]> {
+	const templates = await readLancepilotList<LancepilotTemplate>(ctx, context, `/workspaces/${workspaceId}/templates`, {
+		per_page: TEMPLATE_PAGE_SIZE,
+	});
+	return templates.map(lancepilotTemplateDefinition);
 }
 
 /** The Template parameter holds Lancepilot's numeric template id. */
@@ -242,32 +250,20 @@ function readWorkspaceId(context: FieldContext, value: unknown): string {
 
 const UUID_REGEX_SOURCE = '^\\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\s*$';
 
-/** 200 answer of `GET /workspaces`. */
-interface LancepilotWorkspacePage {
-	data?: Array<{ id: string; attributes?: { name?: string } }>;
-	meta?: { current_page?: number; last_page?: number };
+/** A workspace as `GET /workspaces` lists it. */
+interface LancepilotWorkspace {
+	id: string;
+	attributes?: { name?: string };
 }
 
 /** The Workspace picker: the workspaces the credential's token can use. */
 async function searchLancepilotWorkspaces(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-	const context = singleRequestContext(this.getNode());
-	let page = 0;
-	const pages = await readAllPages<LancepilotWorkspacePage>(
-		async () =>
-			(await callProvider(this, wire, context, {
-				method: 'GET',
-				path: '/workspaces',
-				qs: { page: ++page },
-				createsMessage: false,
-			})) as LancepilotWorkspacePage,
-		(answer) => Array.isArray(answer.data) && answer.data.length > 0 && page < Number(answer.meta?.last_page ?? 0),
-	);
+	const workspaces = await readLancepilotList<LancepilotWorkspace>(this, singleRequestContext(this.getNode()), '/workspaces');
 	const wanted = (filter ?? '').trim().toLowerCase();
-	const workspaces = pages
-		.flatMap((answer) => (Array.isArray(answer.data) ? answer.data : []))
+	const results = workspaces
 		.map((workspace) => ({ name: workspace.attributes?.name || workspace.id, value: workspace.id }))
 		.filter((workspace) => !wanted || `${workspace.name} ${workspace.value}`.toLowerCase().includes(wanted));
-	return { results: workspaces.sort((a, b) => a.name.localeCompare(b.name)) };
+	return { results: results.sort((a, b) => a.name.localeCompare(b.name)) };
 }
 
 const fields: INodeProperties[] = [
