@@ -16,6 +16,7 @@ import { DEFAULT_FAULT_DELAY_MS, DEFAULT_FAULT_STATUS, FAULTS_WITHOUT_PROCESSING
 import { mediaTypeOf } from './header-params';
 import { LANCEPILOT_PREFIX, LancepilotProvider } from './lancepilot';
 import { RateLimitBook, validateRateLimits, type Admission } from './rateLimit';
+import { findTemplate } from './templates';
 import { META_PREFIX, WhatsAppCloudProvider } from './whatsappCloud';
 import {
 	DEFAULT_STATUS_DELAY_MS,
@@ -23,6 +24,7 @@ import {
 	DEFAULT_WEBHOOK_TIMEOUT_MS,
 	WebhookHub,
 	validateStatusDelay,
+	type PricingCategory,
 } from './webhooks';
 import type {
 	CloudApiProviderName,
@@ -35,6 +37,7 @@ import type {
 	ProviderResponse,
 	RecordedRequest,
 	SeedWorkspace,
+	SentTemplate,
 } from './types';
 
 export type {
@@ -428,7 +431,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 				messageId: created.messageId,
 				recipient: created.recipient,
 				bsuid: created.recipientKind === 'bsuid',
-				category: created.template ? 'marketing' : 'service',
+				category: pricingCategory(created.template),
 				...(callbackData !== undefined ? { callbackData } : {}),
 				// Meta's path is /{version}/{phoneNumberId}/messages; 360dialog's key stands for the seeded number.
 				phoneNumberId: provider === 'whatsappCloud' ? path.split('/')[2] : EMULATOR_DEFAULTS.metaPhoneNumberId,
@@ -576,4 +579,11 @@ function applyBareFault(
 		default:
 			throw new Error(`Fault kind ${fault.kind} needs processing and cannot be applied bare`);
 	}
+}
+
+/** Meta bills a template by its own category (marketing, utility, authentication); a free-form message is service. */
+function pricingCategory(template: SentTemplate | undefined): PricingCategory {
+	if (!template) return 'service';
+	const category = findTemplate(template.name, template.language)?.category ?? 'MARKETING';
+	return category.toLowerCase() as Lowercase<typeof category>;
 }

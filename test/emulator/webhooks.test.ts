@@ -360,7 +360,7 @@ describe('status webhooks', () => {
 		expect(Math.abs(seconds - Date.now() / 1000)).toBeLessThan(5);
 	});
 
-	it('delivers the statuses of a Meta template message as marketing, signed with the app secret', async () => {
+	it('delivers the statuses of a Meta template message priced by the template\'s category (product_tour is utility), signed with the app secret', async () => {
 		const res = await sendMeta(tourTemplate());
 		expect(res.status).toBe(200);
 		const deliveries = await emu.waitForWebhookDeliveries(3);
@@ -382,8 +382,8 @@ describe('status webhooks', () => {
 		expect(sent).toMatchObject({
 			id: wamidOf(res),
 			recipient_id: TO,
-			conversation: { origin: { type: 'marketing' } },
-			pricing: { billable: true, pricing_model: 'PMP', category: 'marketing' },
+			conversation: { origin: { type: 'utility' } },
+			pricing: { billable: true, pricing_model: 'PMP', category: 'utility' },
 		});
 		expect(sent).not.toHaveProperty('biz_opaque_callback_data');
 		const value = (deliveries[0].body as StatusBody).entry[0].changes[0].value;
@@ -397,10 +397,10 @@ describe('status webhooks', () => {
 		expect(first.headers['X-Hub-Signature-256']).toBe(`sha256=${createHmac('sha256', 'rotated-secret').update(first.rawBody).digest('hex')}`);
 	});
 
-	it('delivers a 360dialog template send as marketing too', async () => {
+	it('prices a 360dialog template send by the template\'s category too', async () => {
 		await send360(tourTemplate());
 		const deliveries = await emu.waitForWebhookDeliveries(2);
-		expect(statusOf(deliveries[0]).pricing).toEqual({ billable: true, pricing_model: 'PMP', category: 'marketing' });
+		expect(statusOf(deliveries[0]).pricing).toEqual({ billable: true, pricing_model: 'PMP', category: 'utility' });
 	});
 
 	it('sends sent, then failed with the error of a failing recipient', async () => {

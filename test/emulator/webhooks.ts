@@ -30,6 +30,8 @@ import type {
 } from './types';
 import { isHttpUrl, numericId } from './values';
 
+export type PricingCategory = 'marketing' | 'utility' | 'authentication' | 'service';
+
 export const DEFAULT_STATUS_DELAY_MS = 20;
 export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS: readonly number[] = [50, 100, 200, 400];
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5000;
@@ -107,8 +109,8 @@ export interface AcceptedMessage {
 	/** `to` digits or the BSUID. */
 	recipient: string;
 	bsuid: boolean;
-	/** Templates are marketing, video messages service. */
-	category: 'marketing' | 'service';
+	/** A template's own category; a free-form video message is service. */
+	category: PricingCategory;
 	callbackData?: string;
 	/** The sending number: Meta's from the path, 360dialog's the seeded one. */
 	phoneNumberId: string;
