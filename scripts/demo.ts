@@ -35,7 +35,8 @@ function loadBuiltPackage(): { nodeType: INodeType; credentialTypes: ICredential
 		const { SendWhatsAppVideo } = require(join(dist, 'nodes/SendWhatsAppVideo/SendWhatsAppVideo.node.js'));
 		const { LancepilotApi } = require(join(dist, 'credentials/LancepilotApi.credentials.js'));
 		const { Dialog360Api } = require(join(dist, 'credentials/Dialog360Api.credentials.js'));
-		return { nodeType: new SendWhatsAppVideo(), credentialTypes: [new LancepilotApi(), new Dialog360Api()] };
+		const { WhatsAppCloudApi } = require(join(dist, 'credentials/WhatsAppCloudApi.credentials.js'));
+		return { nodeType: new SendWhatsAppVideo(), credentialTypes: [new LancepilotApi(), new Dialog360Api(), new WhatsAppCloudApi()] };
 	} catch (error) {
 		throw new Error(`Cannot load the built package from dist/ (run "npm run build" first): ${(error as Error).message}`);
 	}
@@ -115,6 +116,41 @@ const SAMPLES: Sample[] = [
 		expect: 'sent',
 	},
 	{
+		title: "Meta's WhatsApp Cloud API, one binary video for two recipients (uploaded once, sent by media ID)",
+		binaryMode: 'filesystem',
+		items: ['+49 151 23456789', '+49 151 98765432'].map((phone) => ({
+			json: { phone },
+			binary: video('baseline-aac-faststart.mp4', 'open-day.mp4', 'video/mp4'),
+		})),
+		parameters: {
+			provider: 'whatsappCloud',
+			recipient: '={{ $json.phone }}',
+			source: 'binary',
+			binaryPropertyName: 'data',
+			caption: 'Open day on Saturday',
+		},
+		expect: 'sent',
+	},
+	{
+		title: '360dialog, template spring_promo with the video as its header, for two customers (reaches them outside the 24-hour window)',
+		binaryMode: 'memory',
+		items: [
+			{ json: { phone: '+49 151 23456789', name: 'Ada', coupon: 'SPRING-ADA' } },
+			{ json: { phone: '+49 151 98765432', name: 'Grace', coupon: 'SPRING-GRACE' } },
+		],
+		parameters: {
+			provider: 'dialog360',
+			messageType: 'template',
+			template: { __rl: true, mode: 'id', value: 'spring_promo|en_US' },
+			recipient: '={{ $json.phone }}',
+			bodyParameters: { parameter: [{ text: '={{ $json.name }}' }, { text: '20%' }] },
+			buttonParameter: '={{ $json.coupon }}',
+			source: 'url',
+			videoUrl: 'https://cdn.example.com/videos/spring.mp4',
+		},
+		expect: 'sent',
+	},
+	{
 		title: 'Local rejection with Continue On Fail (a PNG named .mp4; a bad phone number)',
 		binaryMode: 'memory',
 		continueOnFail: true,
@@ -137,7 +173,7 @@ const SAMPLES: Sample[] = [
 // ---------------------------------------------------------------------------------------------
 // Printing
 
-const PROVIDER_NAMES: Record<string, string> = { lancepilot: 'Lancepilot', dialog360: '360dialog', unknown: '?' };
+const PROVIDER_NAMES: Record<string, string> = { lancepilot: 'Lancepilot', dialog360: '360dialog', whatsappCloud: 'Meta', unknown: '?' };
 
 function show(value: unknown): string {
 	return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value ?? null);
@@ -228,15 +264,21 @@ function check(sample: Sample, result: RunResult, requests: RecordedRequest[]): 
 		for (const [index, item] of result.items.entries()) {
 			const json = item.json as IDataObject;
 			if (json.error !== undefined) problems.push(`item ${index} failed: ${String(json.error)}`);
-			else if (json.status !== (sample.parameters.provider === 'dialog360' ? 'accepted' : 'created')) {
+			else if (json.status !== (sample.parameters.provider === 'lancepilot' ? 'created' : 'accepted')) {
 				problems.push(`item ${index} has status ${show(json.status)}`);
 			}
 		}
 		const uploaded = requests.flatMap((r) => (r.created?.kind === 'media' ? [r.created.mediaId] : []));
-		if (sample.parameters.provider === 'dialog360' && sample.parameters.source === 'binary') {
+		if (sample.parameters.provider !== 'lancepilot' && sample.parameters.source === 'binary') {
+			// One upload per distinct video, however many recipients share it.
 			const mediaIds = result.items.map((item) => item.json.mediaId);
-			if (JSON.stringify(mediaIds) !== JSON.stringify(uploaded)) {
+			if (JSON.stringify([...new Set(mediaIds)]) !== JSON.stringify(uploaded)) {
 				problems.push(`output media IDs ${JSON.stringify(mediaIds)} differ from the uploads ${JSON.stringify(uploaded)}`);
+			}
+		}
+		if (sample.parameters.messageType === 'template') {
+			for (const [index, record] of created.entries()) {
+				if (record.created?.kind !== 'message' || !record.created.template) problems.push(`message ${index} is not a template message`);
 			}
 		}
 		if (created.length !== sample.items.length) {
@@ -266,9 +308,17 @@ async function main(): Promise<number> {
 	const credentials = {
 		lancepilotApi: { apiToken: D.lancepilotToken, baseUrl: emulator.lancepilotBaseUrl },
 		dialog360Api: { apiKey: D.dialog360ApiKey, baseUrl: emulator.dialog360BaseUrl },
+		whatsAppCloudApi: {
+			accessToken: D.metaAccessToken,
+			phoneNumberId: D.metaPhoneNumberId,
+			businessAccountId: D.metaBusinessAccountId,
+			appSecret: '',
+			graphApiVersion: D.metaGraphApiVersion,
+			baseUrl: emulator.metaBaseUrl,
+		},
 	};
 	console.log('Send WhatsApp Video: demo workflows through n8n-core WorkflowExecute, using the built node in dist/');
-	console.log(`Provider emulator on ${emulator.origin} (Lancepilot under /lancepilot/api/v3, 360dialog under /360dialog)`);
+	console.log(`Provider emulator on ${emulator.origin} (Lancepilot under /lancepilot/api/v3, 360dialog under /360dialog, Meta under /meta)`);
 
 	let failed = 0;
 	let rejectedItems = 0;
@@ -316,11 +366,11 @@ async function main(): Promise<number> {
 	}
 
 	const messages = emulator.messagesCreated();
-	const byProvider = (p: 'lancepilot' | 'dialog360') => messages.filter((r) => r.provider === p).length;
+	const byProvider = (p: 'lancepilot' | 'dialog360' | 'whatsappCloud') => messages.filter((r) => r.provider === p).length;
 	const seconds = ((Date.now() - started) / 1000).toFixed(1);
 	console.log(
 		`\n${SAMPLES.length} workflows, ${messages.length} messages created at the emulator ` +
-			`(Lancepilot ${byProvider('lancepilot')}, 360dialog ${byProvider('dialog360')}), ` +
+			`(Lancepilot ${byProvider('lancepilot')}, 360dialog ${byProvider('dialog360')}, Meta ${byProvider('whatsappCloud')}), ` +
 			`${emulator.uploads().length} media upload${emulator.uploads().length === 1 ? '' : 's'}, ` +
 			`${rejectedItems} items rejected locally, ` +
 			`${failed === 0 ? 'all as expected' : `${failed} FAILED`} (${seconds} s).`,
