@@ -67,7 +67,10 @@ export interface RecordedChatRequest {
 export interface ChatModelServer {
 	/** The Base URL for n8n's OpenAI credential (`…/v1`). */
 	baseUrl: string;
+	/** The requests since the script was last loaded. */
 	requests: RecordedChatRequest[];
+	/** Loads a script to play from its first turn, forgetting the requests so far. */
+	play(script: ScriptedTurn[]): void;
 	/** The problems of every refused request, in order. */
 	problems(): string[];
 	close(): Promise<void>;
@@ -120,8 +123,9 @@ function refuse(res: ServerResponse, status: number, message: string): void {
 	res.end(JSON.stringify({ error: { message: `Scripted model: ${message}`, type: 'invalid_request_error', param: null, code: null } }));
 }
 
-export async function startChatModel(script: ScriptedTurn[]): Promise<ChatModelServer> {
+export async function startChatModel(): Promise<ChatModelServer> {
 	const requests: RecordedChatRequest[] = [];
+	let script: ScriptedTurn[] = [];
 	let turns = 0;
 
 	const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -160,6 +164,11 @@ export async function startChatModel(script: ScriptedTurn[]): Promise<ChatModelS
 	return {
 		baseUrl: `http://127.0.0.1:${port}/v1`,
 		requests,
+		play: (next) => {
+			script = next;
+			turns = 0;
+			requests.length = 0;
+		},
 		problems: () => requests.flatMap((request) => (request.problem ? [request.problem] : [])),
 		close: () => new Promise<void>((resolve) => server.close(() => resolve())),
 	};
