@@ -31,7 +31,7 @@ import { runN8n, writeJson, type N8nInstall } from './lib/n8n';
 import { loadExample } from './lib/statusWorkflows';
 import { CREDENTIALS, VIDEOS, type Workflow } from './lib/workflows';
 
-export const AI_AGENT_EXAMPLE = { file: 'ai-agent-send-video.json', id: 'e2eAiAgentTool01' } as const;
+const AI_AGENT_EXAMPLE = { file: 'ai-agent-send-video.json', id: 'e2eAiAgentTool01' } as const;
 
 const OPENAI_CREDENTIAL = { id: 'e2eOpenAiModel01', name: 'OpenAI-compatible scripted model (e2e)' } as const;
 /** Not a secret: the scripted model only checks that n8n sends the credential's key. */
