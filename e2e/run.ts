@@ -15,7 +15,7 @@
  * Offline: N8N_DIAGNOSTICS_ENABLED=false, N8N_VERSION_NOTIFICATIONS_ENABLED=false; the only
  * network use is the one-time npm install of n8n into the cache.
  * Env: N8N_E2E_CACHE (cache folder), E2E_N8N (which versions), E2E_KEEP=1 (keep the temp folder),
- * E2E_START_ONLY=1 (only the `n8n start` part).
+ * E2E_START_ONLY=1 (only the `n8n start` part), E2E_ONLY=ai-agent (only the AI Agent workflow).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -73,6 +73,7 @@ import {
 	type Workflow,
 	type Workflows,
 } from './lib/workflows';
+import { checkAiAgent } from './aiAgent';
 import { checkStatusTrigger } from './statusTrigger';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'videos');
@@ -960,6 +961,11 @@ async function runAgainst(
 	if (creds.code !== 0 || wfs.code !== 0) return install;
 
 	const ctx: Context = { install, env, emulator, media, timings };
+	// E2E_ONLY=ai-agent runs only the AI Agent workflow (for working on it).
+	if (process.env.E2E_ONLY === 'ai-agent') {
+		await checkAiAgent(checks, ctx);
+		return install;
+	}
 	// E2E_START_ONLY=1 leaves out the `n8n execute` workflows (for working on the n8n start phase).
 	if (process.env.E2E_START_ONLY !== '1') await runCliWorkflows(checks, ctx, workflows);
 	// Then the same user folder in `n8n start`: the status trigger and the example pair.
@@ -982,6 +988,7 @@ async function runCliWorkflows(checks: Checks, ctx: Context, workflows: Workflow
 	await checkBsuidRecipients(checks, ctx, workflows.bsuidRecipients);
 	await checkTemplateCampaign(checks, ctx, workflows.templateCampaign);
 	await checkTemplatesRefused(checks, ctx, workflows.templatesRefused);
+	await checkAiAgent(checks, ctx);
 }
 
 async function main(): Promise<number> {

@@ -9,7 +9,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeError, NodeOperationError } from 'n8n-workflow';
 
-import { sendNodeCredentials, sendNodeProperties, sendNodeSubtitle } from './description';
+import { sendNodeCredentials, sendNodeDescription, sendNodeProperties, sendNodeSubtitle } from './description';
 import { SentLedger } from './ledger';
 import type { PlannedItem } from './plan';
 import { planItem, runSettings } from './plan';
@@ -46,7 +46,7 @@ export class SendWhatsAppVideo implements INodeType {
 		version: [1, 2],
 		defaultVersion: 2,
 		subtitle: sendNodeSubtitle(PROVIDERS),
-		description: `Send a video (binary file or URL) as a WhatsApp message through ${PROVIDERS.map((provider) => provider.displayName).join(', ')}`,
+		description: sendNodeDescription(PROVIDERS),
 		defaults: { name: 'Send WhatsApp Video' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

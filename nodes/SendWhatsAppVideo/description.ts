@@ -300,7 +300,8 @@ export function sendNodeProperties(providers: readonly VideoProvider[]): INodePr
 			required: true,
 			default: '',
 			placeholder: 'e.g. https://example.com/promo.mp4',
-			description: 'Public http(s) URL of an MP4 or 3GP video of at most 16 MB',
+			description:
+				'Public http(s) URL of the video file itself, not of a page showing it: an MP4 (H.264 video, AAC audio) or 3GP of at most 16 MB that WhatsApp can download without signing in',
 			displayOptions: { show: { source: ['url'] } },
 		},
 		{
@@ -361,6 +362,16 @@ export function sendNodeCredentials(providers: readonly VideoProvider[]): INodeC
 		required: true,
 		displayOptions: { show: { provider: [provider.name] } },
 	}));
+}
+
+/**
+ * The node's description: shown in the node panel, and what an AI Agent is told about the node as a
+ * tool unless the tool's Description is set by hand. So it says what a model must supply.
+ */
+export function sendNodeDescription(providers: readonly VideoProvider[]): string {
+	const names = providers.map((provider) => provider.displayName);
+	const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join('');
+	return `Send a video as a WhatsApp message through ${list}: to a phone number in international format with country code (e.g. +4915123456789), from a binary file or a public link to an MP4, with an optional caption. Returns the message's status and ID.`;
 }
 
 /** "via <provider>" under the node's name on the canvas. */

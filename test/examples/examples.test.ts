@@ -35,6 +35,7 @@ import { EMULATOR_DEFAULTS, EMULATOR_TEMPLATES, startEmulator } from '../emulato
 import { TestCredentialsHelper } from '../harness/credentials';
 import type { InputItem } from '../harness/engine';
 import { additionalDataFor, BINARY_MODES, NODE_TYPE, runWorkflow, useBinaryMode } from '../harness/engine';
+import { startMediaHost } from '../harness/mediaServer';
 import { emulatorCredentials, fixture } from '../harness/setup';
 import { startTriggerServer, TRIGGER_TYPE } from '../harness/triggerServer';
 
@@ -43,10 +44,11 @@ const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
 /** A node as n8n's workflow JSON holds it. */
 type WorkflowNode = INode;
 
+/** Connections by type: `main` between nodes, `ai_languageModel` or `ai_tool` from an AI Agent's sub-nodes. */
 interface WorkflowFile {
 	name: string;
 	nodes: WorkflowNode[];
-	connections: Record<string, { main: Array<Array<{ node: string; type: string; index: number }>> }>;
+	connections: Record<string, Record<string, Array<Array<{ node: string; type: string; index: number }>>>>;
 }
 
 /** n8n core node types the examples use, with versions that exist in n8n 2.x. */
@@ -58,14 +60,37 @@ const KNOWN_CORE_NODES: Record<string, number[]> = {
 	'n8n-nodes-base.scheduleTrigger': [1, 1.1, 1.2, 1.3],
 	// Data table: 1 and 1.1 in both n8n 2.8 and 2.41.
 	'n8n-nodes-base.dataTable': [1, 1.1],
+	// The AI Agent's and OpenAI Chat Model's latest versions, the same in n8n 2.8 and 2.41.
+	'@n8n/n8n-nodes-langchain.agent': [3, 3.1],
+	'@n8n/n8n-nodes-langchain.lmChatOpenAi': [1, 1.1, 1.2, 1.3],
 };
 
 const description = new SendWhatsAppVideo().description;
 const properties = description.properties;
 const triggerDescription = new WhatsAppVideoStatusTrigger().description;
 
+/** n8n's name for Send WhatsApp Video used as an AI Agent's tool: the node's type with `Tool` appended. */
+const TOOL_TYPE = `${NODE_TYPE}Tool`;
+
+/**
+ * Send WhatsApp Video as n8n offers it to an AI Agent (n8n's convertNodeToAiTool): the same
+ * parameters plus the tool's Description, which starts as the node's description.
+ */
+const toolDescription: INodeTypeDescription = {
+	...description,
+	name: `${description.name}Tool`,
+	properties: [
+		...properties,
+		{ displayName: 'Description', name: 'toolDescription', type: 'string', default: description.description, required: true },
+	],
+};
+
 /** The package's own nodes, by the type name a workflow file gives them. */
-const PACKAGE_NODES: Record<string, INodeTypeDescription> = { [NODE_TYPE]: description, [TRIGGER_TYPE]: triggerDescription };
+const PACKAGE_NODES: Record<string, INodeTypeDescription> = {
+	[NODE_TYPE]: description,
+	[TOOL_TYPE]: toolDescription,
+	[TRIGGER_TYPE]: triggerDescription,
+};
 
 function load(file: string): WorkflowFile {
 	return JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as WorkflowFile;
@@ -320,8 +345,9 @@ function rowMatches(row: IDataObject, condition: { keyName: string; condition?: 
 describe('example workflows', () => {
 	const files = readdirSync(EXAMPLES_DIR).filter((file) => file.endsWith('.json'));
 
-	it('are the five documented examples', () => {
+	it('are the six documented examples', () => {
 		expect(files.sort()).toEqual([
+			'ai-agent-send-video.json',
 			'campaign-with-status-1-send.json',
 			'campaign-with-status-2-track.json',
 			'form-upload-to-360dialog.json',
@@ -346,16 +372,23 @@ describe('example workflows', () => {
 				// A webhook node's production URL is /webhook/<webhookId>/<path>: the editor gives each one its own.
 				if (node.type === TRIGGER_TYPE) expect(node.webhookId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 			}
+			const subNodes = new Set<string>();
 			for (const [from, outputs] of Object.entries(workflow.connections)) {
 				expect(names).toContain(from);
-				for (const target of outputs.main.flat()) {
-					expect(names).toContain(target.node);
-					expect(target.type).toBe('main');
+				for (const [type, targets] of Object.entries(outputs)) {
+					expect(['main', 'ai_languageModel', 'ai_tool']).toContain(type);
+					if (type !== 'main') subNodes.add(from);
+					for (const target of targets.flat()) {
+						expect(names).toContain(target.node);
+						expect(target.type).toBe(type);
+						if (type !== 'main') expect(workflow.nodes.find((n) => n.name === target.node)!.type).toBe('@n8n/n8n-nodes-langchain.agent');
+					}
 				}
 			}
-			// Every node but the trigger has exactly one incoming connection: the examples are chains.
-			const targets = Object.values(workflow.connections).flatMap((c) => c.main.flat().map((t) => t.node));
-			expect(targets.sort()).toEqual(names.filter((name) => !/Trigger$/.test(workflow.nodes.find((n) => n.name === name)!.type)).sort());
+			// Every node but the trigger and an agent's sub-nodes has exactly one incoming connection: the examples are chains.
+			const targets = Object.values(workflow.connections).flatMap((c) => (c.main ?? []).flat().map((t) => t.node));
+			const chained = names.filter((name) => !subNodes.has(name) && !/Trigger$/.test(workflow.nodes.find((n) => n.name === name)!.type));
+			expect(targets.sort()).toEqual(chained.sort());
 		});
 
 		it("sets only parameters this package's node (Send WhatsApp Video or the Status Trigger) defines and shows", () => {
@@ -605,6 +638,28 @@ describe('example workflows', () => {
 			} finally {
 				emulator.setWebhookForward(undefined);
 				await server.close();
+			}
+		});
+
+		it("ai-agent-send-video.json: the tool's $fromAI fields, filled as a model fills them, send one video by link after checking the link", async () => {
+			const [tool] = packageNodes(load('ai-agent-send-video.json'));
+			expect(tool.type).toBe(TOOL_TYPE);
+			const host = await startMediaHost();
+			try {
+				const link = `${host.origin}/files/baseline-aac-faststart.mp4`;
+				// A tool call's arguments arrive as the item $fromAI reads its keys from.
+				const toolCall = { Recipient: '+4915123456789', Video_URL: link, Caption: 'Spring sale: 20% off everything until Sunday!' };
+
+				const result = await runWorkflow({ parameters: tool.parameters, typeVersion: tool.typeVersion, items: [{ json: toolCall }], credentials: emulatorCredentials(emulator) });
+
+				expect(result.error).toBeUndefined();
+				expect(host.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['HEAD /files/baseline-aac-faststart.mp4']);
+				expect(emulator.messagesCreated('whatsappCloud').map((request) => request.json)).toEqual([
+					expect.objectContaining({ to: '4915123456789', type: 'video', video: { link, caption: toolCall.Caption } }),
+				]);
+				expect(result.items.map((item) => [item.json.provider, item.json.recipient, item.json.status])).toEqual([['whatsappCloud', '4915123456789', 'accepted']]);
+			} finally {
+				await host.close();
 			}
 		});
 

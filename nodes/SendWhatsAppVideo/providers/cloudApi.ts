@@ -217,7 +217,7 @@ function buildVideoMessage(addressee: Addressee, video: CloudApiHeaderVideo, mes
 const recipientField: INodeProperties = {
 	...phoneNumberField,
 	description:
-		'Recipient phone number in international format with country code, e.g. +14155550123 (spaces, dashes, brackets and a leading 00 are accepted), or the business-scoped user ID (BSUID) of a user with a WhatsApp username, e.g. US.13491208655302741918',
+		'Recipient phone number in international format: + and the country code, then the number, e.g. +4915123456789 (spaces, dashes, brackets and a leading 00 are accepted; a national number starting with 0 is not), or the business-scoped user ID (BSUID) of a user with a WhatsApp username, e.g. US.13491208655302741918',
 };
 
 /** What distinguishes one Cloud API provider from another. */

@@ -9,5 +9,5 @@ export const phoneNumberField: INodeProperties = {
 	default: '',
 	placeholder: 'e.g. +49 151 23456789',
 	description:
-		'Recipient phone number in international format with country code, e.g. +14155550123. Spaces, dashes, brackets and a leading 00 are accepted.',
+		'Recipient phone number in international format: + and the country code, then the number, e.g. +4915123456789. Spaces, dashes, brackets and a leading 00 are accepted; a national number starting with 0 is not.',
 };
