@@ -21,6 +21,7 @@ import { isDeepStrictEqual } from 'node:util';
 
 import { startEmulator, type Emulator, type RecordedRequest } from '../test/emulator/server';
 import { Checks } from './lib/checks';
+import { Cleanup } from './lib/cleanup';
 import { describeResult } from './lib/cli';
 import { ensureDebianPackages } from './lib/debianPackages';
 import { buildAndPack, ensureN8n, log, makeWorkDir, n8nEnv, removeDir, ROOT, runN8n, writeJson, type N8nInstall } from './lib/n8n';
@@ -362,7 +363,7 @@ async function checkPacing(
 	checks.equal(`every send Meta refused for throughput (${refused.length}) was retried and then accepted`, retried.length, refused.length);
 }
 
-async function run(checks: Checks, timings: Timing[], stack: Array<() => Promise<void>>, processes: QueueProcess[]): Promise<string> {
+async function run(checks: Checks, timings: Timing[], cleanup: Cleanup, processes: QueueProcess[]): Promise<string> {
 	const time = async <T>(label: string, work: () => Promise<T> | T): Promise<T> => {
 		const started = Date.now();
 		try {
@@ -374,18 +375,18 @@ async function run(checks: Checks, timings: Timing[], stack: Array<() => Promise
 	await time('redis-server and postgresql present (apt-get when missing)', () => ensureDebianPackages());
 	const install: N8nInstall = await time('n8n (current) from the cache', () => ensureN8n('current'));
 	const workDir = makeWorkDir('wa-video-queue-');
-	stack.push(async () => {
+	cleanup.add(async () => {
 		if (process.env.E2E_KEEP === '1') log(`kept ${workDir}`);
 		else removeDir(workDir);
 	});
 	const pkg = await time('build + npm pack', () => buildAndPack(workDir, { build: process.env.E2E_SKIP_BUILD !== '1' }));
 	const emulator = await startEmulator({ host: '127.0.0.1', latencyMs: PROVIDER_LATENCY_MS });
-	stack.push(() => emulator.close());
+	cleanup.add(() => emulator.close());
 	const [postgres, redis]: [Postgres, Redis] = await time('PostgreSQL and Redis up', async () => {
 		const pg = await startPostgres();
-		stack.push(() => pg.stop());
+		cleanup.add(() => pg.stop());
 		const rd = await startRedis();
-		stack.push(() => rd.stop());
+		cleanup.add(() => rd.stop());
 		return [pg, rd];
 	});
 	const shared = queueEnvironment(postgres, redis);
@@ -408,23 +409,21 @@ async function run(checks: Checks, timings: Timing[], stack: Array<() => Promise
 		if (!checks.ok(`n8n ${label} into PostgreSQL`, result.code === 0, describeResult(result))) return 'set-up failed';
 	}
 
-	// allSettled: a process that did start is stopped at the end even when another one failed to.
+	const onSpawn = (proc: QueueProcess): void => {
+		processes.push(proc);
+		cleanup.add(() => proc.stop());
+	};
+	// allSettled: every start runs to its end (ready or stopped) before the run goes on or gives up.
 	const starts = await time(`n8n main and ${WORKERS} workers started (in parallel)`, () =>
 		Promise.allSettled([
-			startMain(install, folders[0].folder, shared),
-			...folders.slice(1).map((f) => startWorker(install, f.folder, shared, f.label, WORKER_CONCURRENCY)),
+			startMain(install, folders[0].folder, shared, onSpawn),
+			...folders.slice(1).map((f) => startWorker(install, f.folder, shared, f.label, WORKER_CONCURRENCY, onSpawn)),
 		]),
 	);
-	for (const start of starts) {
-		if (start.status === 'fulfilled') {
-			processes.push(start.value);
-			stack.push(() => start.value.stop());
-		}
-	}
 	const failed = starts.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => String(s.reason));
 	if (!checks.ok(`n8n start (main) and ${WORKERS} × n8n worker --concurrency=${WORKER_CONCURRENCY} are ready`, failed.length === 0, failed)) return 'start failed';
 	const main = (starts[0] as PromiseFulfilledResult<QueueMain>).value;
-	const workers = processes.filter((p) => p !== main);
+	const workers = processes.filter((p) => p.label !== main.label);
 	await setupOwner(main.url);
 	const rest = new N8nRest(main.url);
 	checks.equal('the owner logs in to the main process (REST API)', await rest.login(), 200);
@@ -479,23 +478,12 @@ async function main(): Promise<number> {
 	const checks = new Checks();
 	const timings: Timing[] = [];
 	// Undone last-in first-out: n8n before PostgreSQL and Redis, the temp folder last.
-	const stack: Array<() => Promise<void>> = [];
-	const cleanUp = async (): Promise<void> => {
-		while (stack.length) {
-			const undo = stack.pop();
-			await undo?.().catch((error: unknown) => log(`clean-up: ${String(error)}`));
-		}
-	};
-	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-		process.once(signal, () => {
-			log(`${signal}: stopping everything this run started`);
-			void cleanUp().then(() => process.exit(130));
-		});
-	}
+	const cleanup = new Cleanup();
+	cleanup.onSignals();
 	let tested = '';
 	const processes: QueueProcess[] = [];
 	try {
-		tested = await run(checks, timings, stack, processes);
+		tested = await run(checks, timings, cleanup, processes);
 	} catch (error) {
 		checks.ok('the queue-mode run ran to the end', false, error instanceof Error ? (error.stack ?? error.message) : String(error));
 	} finally {
@@ -504,7 +492,7 @@ async function main(): Promise<number> {
 			for (const p of processes) process.stdout.write(`\n--- ${p.label} log (tail)\n${p.output().split('\n').slice(-40).join('\n')}\n`);
 		}
 		const stopping = Date.now();
-		await cleanUp();
+		await cleanup.run();
 		timings.push({ label: 'stopping n8n, PostgreSQL, Redis; removing temp folders', ms: Date.now() - stopping });
 	}
 	process.stdout.write('\nTimings\n');

@@ -102,7 +102,10 @@ function spawnN8n(install: N8nInstall, env: NodeJS.ProcessEnv, args: string[], l
 }
 
 /** `n8n start` on 127.0.0.1 and a free port; ready once its REST API answers. */
-export async function startMain(install: N8nInstall, userFolder: string, shared: Record<string, string>, timeoutMs = 180_000): Promise<QueueMain> {
+/** Told of each process as soon as it is spawned, before it is ready, so a run can always stop it. */
+export type OnSpawn = (proc: QueueProcess) => void;
+
+export async function startMain(install: N8nInstall, userFolder: string, shared: Record<string, string>, onSpawn: OnSpawn, timeoutMs = 180_000): Promise<QueueMain> {
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}`;
 	const env = await n8nEnv(install, userFolder, {
@@ -114,6 +117,7 @@ export async function startMain(install: N8nInstall, userFolder: string, shared:
 		WEBHOOK_URL: `${url}/`,
 	});
 	const main = spawnN8n(install, env, ['start'], 'main');
+	onSpawn(main);
 	const started = Date.now();
 	try {
 		await waitForReady(`${url}/healthz/readiness`, main.child, 'n8n start', timeoutMs);
@@ -127,7 +131,7 @@ export async function startMain(install: N8nInstall, userFolder: string, shared:
 }
 
 /** `n8n worker`, with its health server on a free port: ready once it answers /healthz/readiness. */
-export async function startWorker(install: N8nInstall, userFolder: string, shared: Record<string, string>, label: string, concurrency: number, timeoutMs = 180_000): Promise<QueueProcess> {
+export async function startWorker(install: N8nInstall, userFolder: string, shared: Record<string, string>, label: string, concurrency: number, onSpawn: OnSpawn, timeoutMs = 180_000): Promise<QueueProcess> {
 	const healthPort = await freePort();
 	const env = await n8nEnv(install, userFolder, {
 		...shared,
@@ -136,6 +140,7 @@ export async function startWorker(install: N8nInstall, userFolder: string, share
 		N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
 	});
 	const worker = spawnN8n(install, env, ['worker', `--concurrency=${concurrency}`], label);
+	onSpawn(worker);
 	const started = Date.now();
 	try {
 		await waitForReady(`http://127.0.0.1:${healthPort}/healthz/readiness`, worker.child, `n8n worker (${label})`, timeoutMs);
