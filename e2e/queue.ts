@@ -26,24 +26,13 @@ import { describeResult } from './lib/cli';
 import { ensureDebianPackages } from './lib/debianPackages';
 import { buildAndPack, ensureN8n, log, makeWorkDir, n8nEnv, removeDir, ROOT, runN8n, writeJson, type N8nInstall } from './lib/n8n';
 import { startPostgres, type Postgres } from './lib/postgres';
-import { makePackageUserFolder, queueEnvironment, startMain, startWorker, type QueueMain, type QueueProcess } from './lib/queueCluster';
-import {
-	buildQueueWorkflows,
-	PACING_VIDEO_URL,
-	PACING_WEBHOOK_PATH,
-	PACING_WORKFLOW_ID,
-	PACKAGE_NODE_TYPE,
-	QUEUE_NODES,
-	QUEUE_WEBHOOK_PATH,
-	QUEUE_WORKFLOW_ID,
-	VIDEO_FIELDS,
-	type PacingRecipient,
-	type QueueRecipient,
-} from './lib/queueWorkflow';
+import { makePackageUserFolder, queueEnvironment, startMain, startWorker, webhookRegistered, executionsRunBy, type QueueMain, type QueueProcess } from './lib/queueCluster';
+import { buildQueueWorkflows, PACKAGE_NODE_TYPE, QUEUE_NODES, QUEUE_WEBHOOK_PATH, QUEUE_WORKFLOW_ID, VIDEO_FIELDS, type QueueRecipient } from './lib/queueWorkflow';
 import { startRedis, type Redis } from './lib/redis';
 import { N8nRest, type ExecutionDetail } from './lib/rest';
 import { setupOwner } from './lib/server';
 import { credentialsFile, CREDENTIALS, VIDEOS } from './lib/workflows';
+import { checkPacing, pacingPerWorker, PACING_RECIPIENTS, type Timed } from './queuePacing';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'videos');
 /** Webhook calls made at the same moment, and recipients in each. */
@@ -54,25 +43,19 @@ const WORKERS = 2;
 const WORKER_CONCURRENCY = 5;
 /** Per request at the emulator, so the executions overlap the way real providers make them. */
 const PROVIDER_LATENCY_MS = 100;
-/**
- * The pacing phase: a provider that allows PACING_PROVIDER_LIMIT messages a second, and each
- * worker's Send WhatsApp Video set to that limit ÷ WORKERS, as the README advises.
- */
-const PACING_PROVIDER_LIMIT = 10;
-const PACING_PER_WORKER = PACING_PROVIDER_LIMIT / WORKERS;
-const PACING_RECIPIENTS = 25;
 const PROVIDERS = [
 	{ key: 'dialog360', label: '360dialog', node: QUEUE_NODES.dialog360 },
 	{ key: 'whatsappCloud', label: 'Meta', node: QUEUE_NODES.whatsappCloud },
 ] as const;
 
-const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
-const sorted = <T>(list: T[]): T[] => [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-
 interface Timing {
 	label: string;
 	ms: number;
 }
+
+const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+const sorted = <T>(list: T[]): T[] => [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
 
 /** One webhook call: which two fixture files it uploads, and who gets which. */
 interface Call {
@@ -120,26 +103,6 @@ async function callWebhook(main: QueueMain, call: Call): Promise<CallAnswer> {
 		// kept as text for the failure message
 	}
 	return { status: response.status, items, text: text.slice(0, 500) };
-}
-
-/**
- * Polls the production URL with GET: once the webhook is registered, n8n answers that it takes POST
- * only. (A POST would start an execution.)
- */
-async function webhookRegistered(main: QueueMain, path: string, timeoutMs: number): Promise<boolean> {
-	const deadline = Date.now() + timeoutMs;
-	while (Date.now() < deadline) {
-		const response = await fetch(`${main.url}/webhook/${path}`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
-		const text = (await response?.text()) ?? '';
-		if (text.includes('Did you mean to make a POST request?')) return true;
-		await new Promise((resolve) => setTimeout(resolve, 250));
-	}
-	return false;
-}
-
-/** Which execution ids each worker's log says it ran ("Worker started execution <id> (job <n>)"). */
-function executionsRunBy(worker: QueueProcess): string[] {
-	return [...worker.output().matchAll(/Worker started execution (\d+) \(job/g)].map((m) => m[1]);
 }
 
 /** Every file under `dir` (the package's own folder left out), for the search for stray video bytes. */
@@ -275,96 +238,8 @@ async function checkBinaryData(checks: Checks, postgres: Postgres, details: Exec
 	checks.equal('no file in any user folder (main, workers) holds a video\'s bytes: nothing went to filesystem mode', strays, []);
 }
 
-/** The most of `times` (ms, ascending or not) that fall within any one second. */
-function peakPerSecond(times: number[]): number {
-	const ordered = [...times].sort((a, b) => a - b);
-	let peak = 0;
-	let first = 0;
-	for (let last = 0; last < ordered.length; last++) {
-		while (ordered[last] - ordered[first] >= 1000) first += 1;
-		peak = Math.max(peak, last - first + 1);
-	}
-	return peak;
-}
-
-/**
- * Messages per Second counts per n8n process. Two executions at once, each run by its own worker,
- * each node set to the provider's limit ÷ 2: the provider sees more than one node's setting in a
- * second, so the workers do not share a limit; what it refuses in a crowded second is retried.
- */
-async function checkPacing(
-	checks: Checks,
-	emulator: Emulator,
-	rest: N8nRest,
-	main: QueueMain,
-	workers: QueueProcess[],
-	time: <T>(label: string, work: () => Promise<T> | T) => Promise<T>,
-): Promise<void> {
-	checks.section(`Messages per Second counts per process: ${WORKERS} workers at ${PACING_PER_WORKER}/s each, Meta allowing ${PACING_PROVIDER_LIMIT}/s`);
-	const on = await rest.activate(PACING_WORKFLOW_ID);
-	checks.equal('the pacing workflow is published through the REST API (POST /rest/workflows/:id/activate)', [on.status, on.active], [200, true]);
-	if (!(await webhookRegistered(main, PACING_WEBHOOK_PATH, 30_000))) {
-		checks.ok('its production webhook is registered', false);
-		return;
-	}
-	emulator.setRateLimit('whatsappCloud', PACING_PROVIDER_LIMIT);
-	const seen = emulator.requests.length;
-	const before = new Set(workers.flatMap((w) => executionsRunBy(w)));
-	const batches: PacingRecipient[][] = Array.from({ length: WORKERS }, (_, call) =>
-		Array.from({ length: PACING_RECIPIENTS }, (_, r) => ({ phone: `+49 152 9${String(call).padStart(2, '0')}${String(r).padStart(4, '0')}`, caption: `pacing ${call} recipient ${r}` })),
-	);
-	const answers = await time(`${WORKERS} pacing calls of ${PACING_RECIPIENTS} messages at ${PACING_PER_WORKER}/s each`, () =>
-		Promise.all(
-			batches.map(async (recipients) => {
-				const response = await fetch(`${main.url}/webhook/${PACING_WEBHOOK_PATH}`, {
-					method: 'POST',
-					headers: { 'Content-Type': 'application/json' },
-					body: JSON.stringify({ recipients }),
-					signal: AbortSignal.timeout(120_000),
-				});
-				const text = await response.text();
-				return { status: response.status, items: response.ok ? (JSON.parse(text) as Array<Record<string, unknown>>) : [], text: text.slice(0, 300) };
-			}),
-		),
-	);
-	emulator.setRateLimit('whatsappCloud', undefined);
-	checks.ok(
-		`every call is answered 200 with ${PACING_RECIPIENTS} accepted items`,
-		answers.every((a) => a.status === 200 && a.items.length === PACING_RECIPIENTS && a.items.every((item) => item.status === 'accepted')),
-		answers.map((a) => ({ status: a.status, items: a.items.length, text: a.status === 200 ? undefined : a.text })),
-	);
-	const ranBy = workers.map((w) => ({ label: w.label, ids: executionsRunBy(w).filter((id) => !before.has(id)) }));
-	checks.ok(`the ${WORKERS} executions ran on ${WORKERS} different workers (${ranBy.map((w) => `${w.label}: ${w.ids.join(',') || '-'}`).join('; ')})`, ranBy.every((w) => w.ids.length === 1), ranBy);
-
-	const sends = emulator.requests.slice(seen).filter((r) => r.provider === 'whatsappCloud' && r.path.endsWith('/messages'));
-	const created = sends.filter((r) => r.created?.kind === 'message');
-	checks.equal(
-		`Meta created one video-link message per recipient: ${WORKERS * PACING_RECIPIENTS}`,
-		sorted(created.map((r) => [r.created?.kind === 'message' ? r.created.recipient : '', ((r.json ?? {}) as { video?: { link?: string } }).video?.link])),
-		sorted(batches.flat().map((r) => [digits(r.phone), PACING_VIDEO_URL])),
-	);
-	const perCall = batches.map((recipients) => {
-		const mine = new Set(recipients.map((r) => digits(r.phone)));
-		return peakPerSecond(created.filter((r) => r.created?.kind === 'message' && mine.has(r.created.recipient)).map((r) => r.startedAt));
-	});
-	const together = peakPerSecond(created.map((r) => r.startedAt));
-	const refused = sends.filter((r) => r.throttled);
-	log(`pacing: most messages Meta accepted in one second: ${together} in all, ${perCall.join(' and ')} per execution; refused for throughput: ${refused.length}`);
-	checks.ok(
-		`together the workers sent more than one node's ${PACING_PER_WORKER} per second (most in one second: ${together}): each process keeps its own count`,
-		together > PACING_PER_WORKER,
-		{ together, perExecution: perCall },
-	);
-	// Each process paces by its own clock; the provider counts arrivals. When both are at their
-	// share, a send that reaches the provider late can land in a full second and be refused: the
-	// node retries it, so it still goes out once.
-	const to = (r: RecordedRequest): string => ((r.json ?? {}) as { to?: string }).to ?? '';
-	const retried = refused.filter((r) => created.some((c) => to(c) === to(r) && c.startedAt > r.startedAt));
-	checks.equal(`every send Meta refused for throughput (${refused.length}) was retried and then accepted`, retried.length, refused.length);
-}
-
 async function run(checks: Checks, timings: Timing[], cleanup: Cleanup, processes: QueueProcess[]): Promise<string> {
-	const time = async <T>(label: string, work: () => Promise<T> | T): Promise<T> => {
+	const time: Timed = async (label, work) => {
 		const started = Date.now();
 		try {
 			return await work();
@@ -397,7 +272,7 @@ async function run(checks: Checks, timings: Timing[], cleanup: Cleanup, processe
 	const credentialsPath = join(workDir, 'credentials.json');
 	const workflowPath = join(workDir, 'workflow.json');
 	writeJson(credentialsPath, credentialsFile(emulator.lancepilotBaseUrl, emulator.dialog360BaseUrl, emulator.metaBaseUrl).filter((c) => ([CREDENTIALS.dialog360.id, CREDENTIALS.whatsappCloud.id] as string[]).includes((c as { id: string }).id)));
-	const workflows = buildQueueWorkflows(PACING_PER_WORKER);
+	const workflows = buildQueueWorkflows(pacingPerWorker(WORKERS));
 	writeJson(workflowPath, [workflows.videos, workflows.pacing]);
 	for (const [label, args] of [
 		['import:credentials', ['import:credentials', `--input=${credentialsPath}`]],
@@ -469,7 +344,7 @@ async function run(checks: Checks, timings: Timing[], cleanup: Cleanup, processe
 	for (const provider of PROVIDERS) checkProvider(checks, emulator, provider, calls, details);
 	await checkBinaryData(checks, postgres, details, calls, processes, pkg.name);
 
-	await checkPacing(checks, emulator, rest, main, workers, time);
+	await checkPacing(checks, { emulator, rest, main, workers, time });
 	return `n8n ${install.version} on Node ${install.nodeVersion}: main + ${WORKERS} workers, PostgreSQL, Redis; ${CALLS} calls × ${RECIPIENTS_PER_CALL} recipients × ${PROVIDERS.length} providers; pacing ${WORKERS} × ${PACING_RECIPIENTS}`;
 }
 

@@ -152,3 +152,22 @@ export async function startWorker(install: N8nInstall, userFolder: string, share
 	return worker;
 }
 
+/**
+ * Polls a production webhook URL with GET: once the webhook is registered, n8n answers that it takes POST
+ * only. (A POST would start an execution.)
+ */
+export async function webhookRegistered(main: QueueMain, path: string, timeoutMs: number): Promise<boolean> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		const response = await fetch(`${main.url}/webhook/${path}`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+		const text = (await response?.text()) ?? '';
+		if (text.includes('Did you mean to make a POST request?')) return true;
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+	return false;
+}
+
+/** Which execution ids each worker's log says it ran ("Worker started execution <id> (job <n>)"). */
+export function executionsRunBy(worker: QueueProcess): string[] {
+	return [...worker.output().matchAll(/Worker started execution (\d+) \(job/g)].map((m) => m[1]);
+}
