@@ -344,8 +344,8 @@ async function run(checks: Checks, timings: Timing[], cleanup: Cleanup, processe
 	for (const provider of PROVIDERS) checkProvider(checks, emulator, provider, calls, details);
 	await checkBinaryData(checks, postgres, details, calls, processes, pkg.name);
 
-	await checkPacing(checks, { emulator, rest, main, workers, time });
-	return `n8n ${install.version} on Node ${install.nodeVersion}: main + ${WORKERS} workers, PostgreSQL, Redis; ${CALLS} calls × ${RECIPIENTS_PER_CALL} recipients × ${PROVIDERS.length} providers; pacing ${WORKERS} × ${PACING_RECIPIENTS}`;
+	await checkPacing(checks, { emulator, rest, main, workers, workerConcurrency: WORKER_CONCURRENCY, time });
+	return `n8n ${install.version} on Node ${install.nodeVersion}: main + ${WORKERS} workers, PostgreSQL, Redis; ${CALLS} calls × ${RECIPIENTS_PER_CALL} recipients × ${PROVIDERS.length} providers; pacing ${WORKER_CONCURRENCY + 1} × ${PACING_RECIPIENTS} on ${WORKERS} workers`;
 }
 
 async function main(): Promise<number> {
