@@ -7,15 +7,19 @@
  *    install it into the cache outside the repository (e2e/install-n8n.sh), make a fresh user folder
  *    with the unpacked package in `.n8n/custom/`, `n8n import:credentials` (plain JSON, fixed
  *    N8N_ENCRYPTION_KEY; base URLs pointing at the emulator), `n8n import:workflow`, then
- *    `n8n execute --id … --rawOutput` for each workflow. Then `n8n start` in the same user folder
- *    for the status trigger and the README's example pair (e2e/statusTrigger.ts).
+ *    `n8n execute --id … --rawOutput` for each workflow, once per binary data mode n8n 3.0 keeps
+ *    (N8N_DEFAULT_BINARY_DATA_MODE=filesystem, then database). Then `n8n start` in the same user
+ *    folder for the status trigger and the README's example pair (e2e/statusTrigger.ts); in n8n 2.41
+ *    the SSRF protection part (e2e/ssrf.ts).
  * 3. The provider emulator runs in this process, so every check reads what it received (paths,
  *    multipart parts, JSON bodies, message counts) next to n8n's own output.
  *
  * Offline: N8N_DIAGNOSTICS_ENABLED=false, N8N_VERSION_NOTIFICATIONS_ENABLED=false; the only
  * network use is the one-time npm install of n8n into the cache.
  * Env: N8N_E2E_CACHE (cache folder), E2E_N8N (which versions), E2E_KEEP=1 (keep the temp folder),
- * E2E_START_ONLY=1 (only the `n8n start` part), E2E_ONLY=ai-agent (only the AI Agent workflow).
+ * E2E_ONLY=cli,ai-agent,start,ssrf (only those parts after the import: the `n8n execute` workflows
+ * in each binary data mode, the AI Agent workflow of e2e/aiAgent.ts, the `n8n start` part, the SSRF
+ * part of e2e/ssrf.ts), E2E_START_ONLY=1 (= E2E_ONLY=start).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,6 +29,7 @@ import { isDeepStrictEqual } from 'node:util';
 
 import { EMULATOR_DEFAULTS as D, EMULATOR_TEMPLATES, startEmulator, type Emulator, type RecordedRequest } from '../test/emulator/server';
 import type { MediaHost } from '../test/harness/mediaServer';
+import { BINARY_MODES, ID_PREFIX, readStoredBinary, type BinaryMode } from './lib/binaryStorage';
 import { Checks } from './lib/checks';
 import { describeResult, nodeOutput, parseRun, type OutputItem } from './lib/cli';
 import { loadInstallWorkflow, scanRuntimeImports } from './lib/imports';
@@ -74,7 +79,22 @@ import {
 	type Workflows,
 } from './lib/workflows';
 import { checkAiAgent } from './aiAgent';
+import { checkSsrf } from './ssrf';
 import { checkStatusTrigger } from './statusTrigger';
+
+type Part = 'cli' | 'ai-agent' | 'start' | 'ssrf';
+const PARTS: Part[] = ['cli', 'ai-agent', 'start', 'ssrf'];
+
+/** The parts of a run for each n8n; all of them unless E2E_ONLY (or E2E_START_ONLY=1) picks some. */
+function selectedParts(): Set<Part> {
+	const only = process.env.E2E_START_ONLY === '1' ? 'start' : process.env.E2E_ONLY;
+	if (!only) return new Set(PARTS);
+	const picked = only.split(',').map((s) => s.trim()).filter(Boolean) as Part[];
+	for (const p of picked) if (!PARTS.includes(p)) throw new Error(`E2E_ONLY: unknown part "${p}" (${PARTS.join(', ')})`);
+	return new Set(picked);
+}
+
+const parts = selectedParts();
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'videos');
 const FIXTURE = join(FIXTURES, VIDEOS.faststart);
@@ -184,7 +204,7 @@ async function execute(ctx: Context, workflow: Workflow, prepare?: () => void): 
 	ctx.media.requests.length = 0;
 	prepare?.();
 	const result = await runN8n(ctx.install, ctx.env, ['execute', `--id=${workflow.id}`, '--rawOutput']);
-	ctx.timings.push({ label: `n8n ${ctx.install.version} execute "${workflow.name}"`, ms: result.ms });
+	ctx.timings.push({ label: `${where(ctx)}: execute "${workflow.name}"`, ms: result.ms });
 	const run = parseRun(result.stdout);
 	return { result, run, output: nodeOutput(run, SEND), of: (nodeName) => nodeOutput(run, nodeName) ?? [] };
 }
@@ -198,10 +218,25 @@ function expectSuccess(checks: Checks, what: { result: CliResult; run?: Record<s
 	return ok;
 }
 
+/**
+ * The file Read/Write Files from Disk read went through n8n's storage of this pass's mode: n8n's
+ * output names it by an id of that mode, and the bytes under that id (a file below the storage
+ * folder, or a row of the binary_data table) are the fixture's. The node read them from there.
+ */
+async function checkStoredBinary(checks: Checks, ctx: Context, readOutput: OutputItem[]): Promise<void> {
+	const binary = (readOutput[0]?.binary as { data?: { id?: string; data?: string } } | undefined)?.data;
+	const id = binary?.id ?? '';
+	checks.ok(`n8n keeps the file read from disk as "${ID_PREFIX[ctx.mode]}…" (its ${ctx.mode} mode), only a reference in the item`, id.startsWith(ID_PREFIX[ctx.mode]), binary);
+	const stored = id ? await readStoredBinary(ctx.install, ctx.userFolder, id) : undefined;
+	const place = ctx.mode === 'database' ? "a row of n8n's binary_data table (SQLite)" : "a file below n8n's storage folder";
+	checks.equal(`under that id, ${place} holds the fixture's bytes`, stored ? sha256(stored) : 'nothing stored', fixtureSha);
+}
+
 async function checkLancepilotBinary(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
+	await checkStoredBinary(checks, ctx, what.of('Read Video File'));
 	const requests = ctx.emulator.requests;
 	checks.equal('the emulator got exactly one request', requests.length, 1);
 	const request = requests[0];
@@ -238,7 +273,7 @@ async function checkLancepilotBinary(checks: Checks, ctx: Context, wf: Workflow)
 }
 
 async function checkDialog360Binary(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const requests = ctx.emulator.requests;
@@ -286,7 +321,7 @@ function metaPath(edge: 'media' | 'messages'): string {
 }
 
 async function checkMetaBinary(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const requests = ctx.emulator.requests;
@@ -335,7 +370,7 @@ async function checkMetaBinary(checks: Checks, ctx: Context, wf: Workflow): Prom
 }
 
 async function checkBsuidRecipients(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const cloudApis = [
@@ -458,7 +493,7 @@ function springPromoSent(customer: (typeof CUSTOMERS)[number], id?: number): Rec
 }
 
 async function checkTemplateCampaign(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const ran = nodesThatRan(what.run);
@@ -557,7 +592,7 @@ async function checkTemplateCampaign(checks: Checks, ctx: Context, wf: Workflow)
 }
 
 async function checkTemplatesRefused(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	checks.equal(
@@ -594,7 +629,7 @@ async function checkTemplatesRefused(checks: Checks, ctx: Context, wf: Workflow)
 }
 
 async function checkLancepilotUrlList(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const requests = ctx.emulator.requests;
@@ -611,7 +646,7 @@ async function checkLancepilotUrlList(checks: Checks, ctx: Context, wf: Workflow
 }
 
 async function checkDialog360ContinueOnFail(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const good = MIXED_RECIPIENTS.filter((r) => r.digits !== null);
@@ -637,7 +672,7 @@ async function checkDialog360ContinueOnFail(checks: Checks, ctx: Context, wf: Wo
 }
 
 async function checkRetryOnFail(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const good = BAD_FIRST_RECIPIENTS.filter((r) => r.digits !== null);
@@ -649,7 +684,7 @@ async function checkRetryOnFail(checks: Checks, ctx: Context, wf: Workflow): Pro
 }
 
 async function checkWrongToken(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	const what = await execute(ctx, wf);
 	checks.ok('n8n execute fails (exit code not 0)', what.result.code !== 0 && !what.result.timedOut, describeResult(what.result));
 	const text = `${what.result.stdout}\n${what.result.stderr}`;
@@ -723,7 +758,7 @@ function filePart(request: RecordedRequest | undefined): { filename?: string; co
 }
 
 async function checkUrlUpload(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const main = UPLOAD_ITEMS[0].file;
@@ -774,7 +809,7 @@ async function checkUrlUpload(checks: Checks, ctx: Context, wf: Workflow): Promi
 }
 
 async function checkLinkCheck(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const [plain, noHead, page] = LINK_CHECK_ITEMS;
@@ -802,7 +837,7 @@ async function checkLinkCheck(checks: Checks, ctx: Context, wf: Workflow): Promi
 }
 
 async function checkBinaryOptions(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	const what = await execute(ctx, wf);
 	expectSuccess(checks, what);
 	const bFrames = video(VIDEOS.bFrames);
@@ -872,7 +907,7 @@ async function checkBinaryOptions(checks: Checks, ctx: Context, wf: Workflow): P
 const CONCURRENCY_LATENCY_MS = 400;
 
 async function checkConcurrency(checks: Checks, ctx: Context, wf: Workflow): Promise<void> {
-	checks.section(`[n8n ${ctx.install.version}] ${wf.name}`);
+	checks.section(`[${where(ctx)}] ${wf.name}`);
 	// Each answer takes 400 ms, so the items overlap at the emulator exactly as far as the node lets them.
 	const what = await execute(ctx, wf, () => ctx.emulator.setLatency(CONCURRENCY_LATENCY_MS));
 	expectSuccess(checks, what);
@@ -903,10 +938,18 @@ async function checkConcurrency(checks: Checks, ctx: Context, wf: Workflow): Pro
 
 interface Context {
 	install: N8nInstall;
+	userFolder: string;
+	/** N8N_DEFAULT_BINARY_DATA_MODE of this pass (set in env). */
+	mode: BinaryMode;
 	env: NodeJS.ProcessEnv;
 	emulator: Emulator;
 	media: MediaHost;
 	timings: Timing[];
+}
+
+/** The n8n and the binary data mode of a pass, for section titles and timings. */
+function where(ctx: Context): string {
+	return `n8n ${ctx.install.version}, ${ctx.mode} binary data`;
 }
 
 async function runAgainst(
@@ -960,16 +1003,19 @@ async function runAgainst(
 	checks.ok(`n8n import:workflow (${allWorkflows.length} workflows)`, wfs.code === 0, describeResult(wfs));
 	if (creds.code !== 0 || wfs.code !== 0) return install;
 
-	const ctx: Context = { install, env, emulator, media, timings };
-	// E2E_ONLY=ai-agent runs only the AI Agent workflow (for working on it).
-	if (process.env.E2E_ONLY === 'ai-agent') {
-		await checkAiAgent(checks, ctx);
-		return install;
+	// The `n8n execute` workflows once per binary data mode n8n 3.0 keeps (the in-memory one goes):
+	// the same user folder, database and imports, only N8N_DEFAULT_BINARY_DATA_MODE differs.
+	const contexts: Context[] = [];
+	for (const mode of BINARY_MODES) {
+		contexts.push({ install, userFolder, mode, env: await n8nEnv(install, userFolder, { N8N_DEFAULT_BINARY_DATA_MODE: mode }), emulator, media, timings });
 	}
-	// E2E_START_ONLY=1 leaves out the `n8n execute` workflows (for working on the n8n start phase).
-	if (process.env.E2E_START_ONLY !== '1') await runCliWorkflows(checks, ctx, workflows);
+	if (parts.has('cli')) for (const ctx of contexts) await runCliWorkflows(checks, ctx, workflows);
+	// The AI Agent's tool call moves no binary data: once, in n8n's default mode.
+	if (parts.has('ai-agent')) await checkAiAgent(checks, contexts[0]);
 	// Then the same user folder in `n8n start`: the status trigger and the example pair.
-	await checkStatusTrigger(checks, { install, userFolder, env, emulator, timings, workflows: statusWorkflows });
+	if (parts.has('start')) await checkStatusTrigger(checks, { install, userFolder, env, emulator, timings, workflows: statusWorkflows });
+	// n8n 2.41's SSRF protection, as n8n 3.0 users will run it (n8n 2.8 has none).
+	if (parts.has('ssrf') && install.which === 'current') await checkSsrf(checks, { install, userFolder, workDir, emulator, media, timings });
 	return install;
 }
 
@@ -988,7 +1034,6 @@ async function runCliWorkflows(checks: Checks, ctx: Context, workflows: Workflow
 	await checkBsuidRecipients(checks, ctx, workflows.bsuidRecipients);
 	await checkTemplateCampaign(checks, ctx, workflows.templateCampaign);
 	await checkTemplatesRefused(checks, ctx, workflows.templatesRefused);
-	await checkAiAgent(checks, ctx);
 }
 
 async function main(): Promise<number> {

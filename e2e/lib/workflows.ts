@@ -91,7 +91,7 @@ function chain(id: string, name: string, middle: WorkflowNode[], send: WorkflowN
  * Manual Trigger -> each branch in a line (the branches start side by side at the trigger). Where a
  * branch names a node already placed (by name), it continues from there instead of adding it again.
  */
-function graph(id: string, name: string, branches: WorkflowNode[][]): Workflow {
+export function graph(id: string, name: string, branches: WorkflowNode[][]): Workflow {
 	const trigger: WorkflowNode = { id: nodeId(), name: TRIGGER, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
 	const byName = new Map<string, WorkflowNode>([[trigger.name, trigger]]);
 	const connections: Workflow['connections'] = {};
@@ -125,7 +125,7 @@ function code(name: string, jsCode: string): WorkflowNode {
 	return { id: nodeId(), name, type: 'n8n-nodes-base.code', typeVersion: 2, position: [0, 0], parameters: { jsCode } };
 }
 
-function send(
+export function send(
 	parameters: Record<string, unknown>,
 	credential: { key: 'lancepilotApi' | 'dialog360Api' | 'whatsAppCloudApi'; id: string; name: string },
 	extra: Partial<WorkflowNode> = {},
@@ -142,9 +142,9 @@ function send(
 	};
 }
 
-const lancepilot = { key: 'lancepilotApi' as const, ...CREDENTIALS.lancepilot };
+export const lancepilot = { key: 'lancepilotApi' as const, ...CREDENTIALS.lancepilot };
 const lancepilotWrong = { key: 'lancepilotApi' as const, ...CREDENTIALS.lancepilotWrongToken };
-const dialog360 = { key: 'dialog360Api' as const, ...CREDENTIALS.dialog360 };
+export const dialog360 = { key: 'dialog360Api' as const, ...CREDENTIALS.dialog360 };
 const whatsappCloud = { key: 'whatsAppCloudApi' as const, ...CREDENTIALS.whatsappCloud };
 
 export const RECIPIENTS = [

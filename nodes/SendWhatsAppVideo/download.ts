@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, IHttpRequestMethods, NodeOperationError } from 'n8n-workflow';
 
 import { VIDEO_MAX_BYTES } from './media';
+import { ssrfAllowHint, ssrfReason, ssrfRefusal } from './ssrf';
 import type { FieldContext } from './validation';
 import { invalidField, requireVideoUrl } from './validation';
 
@@ -58,10 +59,21 @@ async function follow(
 				timeout: timeoutMs,
 			})) as StreamResponse;
 		} catch (error) {
+			const target = new URL(current);
+			// Checked on every hop: a host n8n allows may redirect to one it does not.
+			const refusal = ssrfRefusal(error);
+			if (refusal) {
+				throw invalidField(
+					context,
+					FIELD,
+					`n8n refused to fetch the video from ${target.host}: ${ssrfReason(refusal)}`,
+					`Nothing was requested from that host and nothing was sent. ${ssrfAllowHint(refusal, target.hostname)}`,
+				);
+			}
 			throw invalidField(
 				context,
 				FIELD,
-				`the video could not be fetched from ${new URL(current).host} (${(error as Error).message})`,
+				`the video could not be fetched from ${target.host} (${(error as Error).message})`,
 				'Check that the URL is reachable from this n8n instance.',
 			);
 		}

@@ -12,6 +12,7 @@ import { NodeApiError, sleep } from 'n8n-workflow';
 
 import type { Pacing } from './pacing';
 import { unpaced } from './pacing';
+import { ssrfAllowHint, ssrfReason, ssrfRefusal } from './ssrf';
 import type { TemplateDefinition } from './templates';
 import type { FieldContext } from './validation';
 
@@ -109,6 +110,14 @@ function parseBody(body: unknown): { parsed: unknown; isJson: boolean } {
 		return { parsed: JSON.parse(body), isJson: true };
 	} catch {
 		return { parsed: body.length > 300 ? `${body.slice(0, 300)}...` : body, isJson: false };
+	}
+}
+
+function hostnameOf(url: string): string {
+	try {
+		return new URL(url).hostname;
+	} catch {
+		return url;
 	}
 }
 
@@ -248,6 +257,21 @@ export async function callProvider(
 				timeout: context.retry.timeoutMs,
 			})) as FullResponse;
 		} catch (caught) {
+			// Refused before connecting: nothing reached the provider, and asking again changes nothing.
+			const refusal = ssrfRefusal(caught);
+			if (refusal) {
+				return {
+					ok: false,
+					retryable: false,
+					error: fail(
+						`n8n refused to connect to ${wire.displayName} at ${hostOf(url)}: ${ssrfReason(refusal)}`,
+						`The Base URL in the ${wire.displayName} credential points at a host this n8n may not reach. ${ssrfAllowHint(refusal, hostnameOf(url))}`,
+						{ networkError: 'SSRF_BLOCKED', url },
+						undefined,
+						false,
+					),
+				};
+			}
 			const code = networkCode(caught);
 			const reason = code ? NETWORK_REASONS[code] : 'the request failed before an answer arrived';
 			const neverSent = code !== undefined && NEVER_SENT.has(code);

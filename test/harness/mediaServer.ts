@@ -30,6 +30,7 @@ const SIXTY_FOUR_MB = 64 * 1024 * 1024;
  *   /files/<fixture>            the fixture as video/mp4 (HEAD and ranged GET supported)
  *   /redirect/<n>/<fixture>     n redirects, then the fixture
  *   /to-ftp                     a redirect to an ftp: URL
+ *   /away/<encoded URL>         a redirect to that URL (another host)
  *   /page                       a text/html page
  *   /text                       a text/plain file
  *   /missing                    404
@@ -38,7 +39,9 @@ const SIXTY_FOUR_MB = 64 * 1024 * 1024;
  *   /no-head/<fixture>          HEAD answers 405; GET honours Range
  *   /stall                      headers, then nothing
  */
-export async function startMediaHost(): Promise<MediaHost> {
+export async function startMediaHost(options: { host?: string } = {}): Promise<MediaHost> {
+	// Any 127.x.y.z is this machine on Linux: a second loopback address is a second "site".
+	const host = options.host ?? '127.0.0.1';
 	const requests: MediaHostRequest[] = [];
 	const stalled = new Set<ServerResponse>();
 
@@ -75,6 +78,7 @@ export async function startMediaHost(): Promise<MediaHost> {
 			res.writeHead(302, { Location: left > 1 ? `/redirect/${left - 1}/${third}` : `/files/${third}` }).end();
 			return;
 		}
+		if (first === 'away') return void res.writeHead(302, { Location: decodeURIComponent(second) }).end();
 		if (first === 'to-ftp') return void res.writeHead(302, { Location: 'ftp://files.example.com/a.mp4' }).end();
 		if (first === 'page') return void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><html><body>Sign in to download</body></html>');
 		if (first === 'text') return void res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 5 }).end('hello');
@@ -108,10 +112,10 @@ export async function startMediaHost(): Promise<MediaHost> {
 		}
 		res.writeHead(404, { 'Content-Type': 'text/plain' }).end('missing');
 	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	await new Promise<void>((resolve) => server.listen(0, host, resolve));
 	const { port } = server.address() as AddressInfo;
 	return {
-		origin: `http://127.0.0.1:${port}`,
+		origin: `http://${host}:${port}`,
 		requests,
 		close: async () => {
 			for (const res of stalled) res.destroy();
