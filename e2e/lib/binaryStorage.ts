@@ -3,11 +3,10 @@
  * a node meets `filesystem` (the default) or `database` (the default in queue mode), both of which
  * hold only a reference in the item (`binary.id` = `<mode>:<file id>`) and the bytes elsewhere.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { N8nInstall } from './n8n';
+import { nodeScriptJson, type N8nInstall } from './n8n';
 
 export type BinaryMode = 'filesystem' | 'database';
 
@@ -60,22 +59,5 @@ const db = new sqlite3.Database(process.argv[2], sqlite3.OPEN_READONLY, (error) 
 	});
 });
 `;
-	return new Promise((resolve, reject) => {
-		const child = spawn(install.node, ['-e', script, join(install.dir, 'node_modules', 'n8n'), dbPath, query, JSON.stringify(params)], {
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-		child.on('error', reject);
-		child.on('close', (code) => {
-			if (code !== 0) return reject(new Error(`reading ${dbPath} with the install's sqlite3 failed (${code}): ${stderr}`));
-			try {
-				resolve(JSON.parse(stdout) as unknown[]);
-			} catch {
-				reject(new Error(`unexpected answer from sqlite3: ${stdout}${stderr}`));
-			}
-		});
-	});
+	return nodeScriptJson<unknown[]>(install, script, [join(install.dir, 'node_modules', 'n8n'), dbPath, query, JSON.stringify(params)], `reading ${dbPath} with the install's sqlite3`);
 }

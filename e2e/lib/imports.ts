@@ -4,11 +4,10 @@
  * peer dependency is `*`), so a name that exists in the version the package was built against but
  * not in the user's makes the node fail when that code runs (`(0, n8n_workflow_1.x) is not a function`).
  */
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-import type { N8nInstall } from './n8n';
+import { nodeScriptJson, type N8nInstall } from './n8n';
 
 export interface RuntimeImport {
 	/** Path inside the package, e.g. `dist/nodes/SendWhatsAppVideo/download.js`. */
@@ -158,23 +157,5 @@ process.stdout.write(JSON.stringify({
 	missing: names.filter((name) => mod[name] === undefined),
 }));
 `;
-	return new Promise((resolve, reject) => {
-		const child = spawn(install.node, ['-e', script, install.dir, JSON.stringify(names)], {
-			cwd: install.dir,
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-		child.on('error', reject);
-		child.on('close', (code) => {
-			if (code !== 0) return reject(new Error(`loading n8n-workflow with ${install.node} exited with ${code}: ${stderr}`));
-			try {
-				resolve(JSON.parse(stdout) as WorkflowModule);
-			} catch {
-				reject(new Error(`unexpected answer from ${install.node}: ${stdout}${stderr}`));
-			}
-		});
-	});
+	return nodeScriptJson<WorkflowModule>(install, script, [install.dir, JSON.stringify(names)], 'loading n8n-workflow');
 }

@@ -3,8 +3,8 @@
  * (e2e/install-n8n.sh), packing this package the way npm publishes it, a fresh n8n user folder with
  * the package in it, and running n8n's own CLI there.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -263,6 +263,59 @@ export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void
 	} catch {
 		// already gone
 	}
+}
+
+/**
+ * Runs `script` with the install's own Node (`node -e script ...args`, in the install's folder) and
+ * parses what it writes to stdout as JSON; `what` names the job in errors.
+ */
+export function nodeScriptJson<T>(install: N8nInstall, script: string, args: string[], what: string): Promise<T> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(install.node, ['-e', script, ...args], { cwd: install.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.on('error', reject);
+		child.on('close', (code) => {
+			if (code !== 0) return reject(new Error(`${what} with ${install.node} exited with ${code}: ${stderr}`));
+			try {
+				resolve(JSON.parse(stdout) as T);
+			} catch {
+				reject(new Error(`unexpected answer while ${what}: ${stdout}${stderr}`));
+			}
+		});
+	});
+}
+
+/**
+ * Stops a detached child and its process group: `signal` first, SIGKILL after `graceMs` if it has
+ * not exited by then, and SIGKILL to the group in the end, so whatever it started (n8n's task
+ * runner) goes with it.
+ */
+export async function stopGroup(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+	if (child.exitCode === null && child.signalCode === null) {
+		const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+		killGroup(child.pid, signal);
+		const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), graceMs);
+		await exited;
+		clearTimeout(timer);
+	}
+	killGroup(child.pid, 'SIGKILL');
+}
+
+/** A long-running `n8n <args>` (start, worker) in its own process group, its output in `logFile`. */
+export function spawnN8nLogged(install: N8nInstall, env: NodeJS.ProcessEnv, args: string[], logFile: string): ChildProcess {
+	const out = createWriteStream(logFile);
+	const child = spawn(install.node, [join(install.dir, 'node_modules', 'n8n', 'bin', 'n8n'), ...args], {
+		env,
+		cwd: env.N8N_USER_FOLDER,
+		stdio: ['ignore', 'pipe', 'pipe'],
+		detached: true,
+	});
+	child.stdout?.pipe(out);
+	child.stderr?.pipe(out);
+	return child;
 }
 
 export function writeJson(path: string, value: unknown): void {

@@ -10,7 +10,7 @@ import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdir
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
-import { freePort, killGroup, log, makeWorkDir, removeDir } from './n8n';
+import { freePort, log, makeWorkDir, removeDir, stopGroup } from './n8n';
 
 export interface Postgres {
 	host: string;
@@ -79,14 +79,8 @@ export async function startPostgres(timeoutMs = 60_000): Promise<Postgres> {
 
 	let child: ChildProcess | undefined;
 	const stop = async (): Promise<void> => {
-		if (child && child.exitCode === null && child.signalCode === null) {
-			const exited = new Promise<void>((resolve) => child?.once('exit', () => resolve()));
-			// SIGINT is PostgreSQL's fast shutdown: running sessions are ended, nothing is kept.
-			killGroup(child.pid, 'SIGINT');
-			const timer = setTimeout(() => killGroup(child?.pid, 'SIGKILL'), 10_000);
-			await exited;
-			clearTimeout(timer);
-		}
+		// SIGINT is PostgreSQL's fast shutdown: running sessions are ended, nothing is kept.
+		if (child) await stopGroup(child, 'SIGINT', 10_000);
 		removeDir(root);
 	};
 

@@ -6,11 +6,11 @@
  * passes between them but the database and Redis, so binary data that only lived in one process's
  * folder would not reach the worker running the execution.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { freePort, killGroup, log, n8nEnv, type N8nInstall, type PackedPackage } from './n8n';
+import { freePort, log, n8nEnv, spawnN8nLogged, stopGroup, type N8nInstall, type PackedPackage } from './n8n';
 import type { Postgres } from './postgres';
 import type { Redis } from './redis';
 
@@ -78,26 +78,8 @@ async function waitForReady(url: string, child: ChildProcess, label: string, tim
 function spawnN8n(install: N8nInstall, env: NodeJS.ProcessEnv, args: string[], label: string): QueueProcess & { child: ChildProcess } {
 	const userFolder = String(env.N8N_USER_FOLDER);
 	const logFile = join(userFolder, `n8n-${label}.log`);
-	const out = createWriteStream(logFile);
-	const child = spawn(install.node, [join(install.dir, 'node_modules', 'n8n', 'bin', 'n8n'), ...args], {
-		env,
-		cwd: userFolder,
-		stdio: ['ignore', 'pipe', 'pipe'],
-		detached: true,
-	});
-	child.stdout?.pipe(out);
-	child.stderr?.pipe(out);
-	const stop = async (): Promise<void> => {
-		if (child.exitCode === null && child.signalCode === null) {
-			const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-			killGroup(child.pid, 'SIGTERM');
-			const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 20_000);
-			await exited;
-			clearTimeout(timer);
-		}
-		// Whatever n8n started (its task runner) goes with it.
-		killGroup(child.pid, 'SIGKILL');
-	};
+	const child = spawnN8nLogged(install, env, args, logFile);
+	const stop = (): Promise<void> => stopGroup(child, 'SIGTERM', 20_000);
 	return { label, userFolder, env, logFile, child, output: () => readFileSync(logFile, 'utf8'), stop };
 }
 

@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
-import { freePort, killGroup, log, makeWorkDir, removeDir } from './n8n';
+import { freePort, log, makeWorkDir, removeDir, stopGroup } from './n8n';
 
 export interface Redis {
 	host: string;
@@ -54,13 +54,7 @@ export async function startRedis(timeoutMs = 30_000): Promise<Redis> {
 	child.stdout?.pipe(out);
 	child.stderr?.pipe(out);
 	const stop = async (): Promise<void> => {
-		if (child.exitCode === null && child.signalCode === null) {
-			const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-			killGroup(child.pid, 'SIGTERM');
-			const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 5_000);
-			await exited;
-			clearTimeout(timer);
-		}
+		await stopGroup(child, 'SIGTERM', 5_000);
 		removeDir(dir);
 	};
 	const deadline = Date.now() + timeoutMs;

@@ -1,9 +1,8 @@
 /** `n8n start` on 127.0.0.1 for the browser test, with the owner account set up through the REST API. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-import { freePort, killGroup, log, n8nEnv, type N8nInstall } from './n8n';
+import { freePort, log, n8nEnv, spawnN8nLogged, stopGroup, type N8nInstall } from './n8n';
 
 export const OWNER = {
 	email: 'owner@example.com',
@@ -51,25 +50,9 @@ export async function startN8nServer(install: N8nInstall, userFolder: string, ti
 		...extraEnv,
 	});
 	const logFile = join(userFolder, 'n8n-start.log');
-	const out = createWriteStream(logFile);
-	const child = spawn(install.node, [join(install.dir, 'node_modules', 'n8n', 'bin', 'n8n'), 'start'], {
-		env,
-		cwd: userFolder,
-		stdio: ['ignore', 'pipe', 'pipe'],
-		detached: true,
-	});
-	child.stdout?.pipe(out);
-	child.stderr?.pipe(out);
+	const child = spawnN8nLogged(install, env, ['start'], logFile);
 	const url = `http://127.0.0.1:${port}`;
-	const stop = async (): Promise<void> => {
-		if (child.exitCode !== null || child.signalCode !== null) return;
-		const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-		killGroup(child.pid, 'SIGTERM');
-		const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 15_000);
-		await exited;
-		clearTimeout(timer);
-		killGroup(child.pid, 'SIGKILL');
-	};
+	const stop = (): Promise<void> => stopGroup(child, 'SIGTERM', 15_000);
 	try {
 		const started = Date.now();
 		await waitForHttp(`${url}/healthz/readiness`, child, timeoutMs);
