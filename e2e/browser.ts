@@ -670,14 +670,12 @@ async function exerciseAiAgent(checks: Checks, editor: Editor, server: N8nServer
 /** The example, and what the scripted model reads out of its prompt, as a model would fill the tool's fields. */
 const EXAMPLE = {
 	file: 'ai-agent-send-video.json',
-	agent: 'AI Agent',
-	tool: 'Send WhatsApp Video',
 	link: 'https://example.com/videos/spring-sale.mp4',
 	recipient: { asTyped: '+49 151 23456789', forTool: '+4915123456789', digits: '4915123456789' },
 	caption: 'Spring sale: 20% off everything until Sunday!',
 } as const;
-/** n8n's tool name for a node: its name with every run of other characters than [A-Za-z0-9_-] as `_`. */
-const EXAMPLE_TOOL_NAME = EXAMPLE.tool.replace(/[^a-zA-Z0-9_-]+/g, '_');
+/** n8n's tool name for the example's tool node (named as the node): every run of other characters than [A-Za-z0-9_-] as `_`. */
+const EXAMPLE_TOOL_NAME = NODE_NAME.replace(/[^a-zA-Z0-9_-]+/g, '_');
 const TOOL_CALL_ID = 'call_browser_send_video_1';
 
 /** The wamid in the tool's result, as the model got it in the message answering its call. */
@@ -726,7 +724,7 @@ async function exerciseExampleRun(checks: Checks, editor: Editor, server: N8nSer
 		node.type = node.type.replace(/^n8n-nodes-whatsapp-video\./, 'CUSTOM.');
 		if (node.credentials?.whatsAppCloudApi) node.credentials = { whatsAppCloudApi: { id: credentialFor('whatsAppCloudApi', 'Meta (emulator)')?.id ?? '', name: 'Meta (emulator)' } };
 		if (node.credentials?.openAiApi) node.credentials = { openAiApi: { id: credentialFor('openAiApi', OPENAI_CREDENTIAL)?.id ?? '', name: OPENAI_CREDENTIAL } };
-		if (node.name === EXAMPLE.agent) {
+		if (node.name === AGENT_NAME) {
 			const parameters = node.parameters as { text: string };
 			parameters.text = parameters.text.replace(EXAMPLE.link, link);
 		}
@@ -738,7 +736,7 @@ async function exerciseExampleRun(checks: Checks, editor: Editor, server: N8nSer
 
 	page.once('dialog', (dialog) => void dialog.accept().catch(() => undefined));
 	await page.goto(`${server.url}/workflow/${workflowId}`);
-	await canvasNode(page, EXAMPLE.tool).waitFor({ timeout: 60_000 });
+	await canvasNode(page, NODE_NAME).waitFor({ timeout: 60_000 });
 	await dismissPopups(page);
 	emulator.reset();
 	model.play(exampleScript(link));
@@ -760,7 +758,7 @@ async function exerciseExampleRun(checks: Checks, editor: Editor, server: N8nSer
 	const created0 = sends[0]?.created;
 	checks.ok('the model got the message ID of the message created', created0?.kind === 'message' && created0.messageId !== undefined && answer.includes(created0.messageId), { answer, created: created0 });
 
-	await canvasNode(page, EXAMPLE.agent).dblclick();
+	await canvasNode(page, AGENT_NAME).dblclick();
 	await editor.ndv.waitFor();
 	const output = tid(editor.ndv, 'output-panel');
 	await output.getByText(answer).first().waitFor({ timeout: 15_000 }).catch(() => undefined);
