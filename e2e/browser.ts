@@ -23,7 +23,18 @@
  *   template sent with the uploaded video as its header;
  * - the WhatsApp Video Status Trigger in a new workflow: its fields for 360dialog and for Meta
  *   (picked through the credential), the Meta dashboard notice, the Verify Token as a password field,
- *   and the Production URLs under n8n's WEBHOOK_URL (https://n8n.example.com/ here).
+ *   and the Production URLs under n8n's WEBHOOK_URL (https://n8n.example.com/ here);
+ * - an AI Agent in a new workflow, built as the README says: an OpenAI Chat Model on its Chat Model
+ *   input (its credential created through `POST /rest/credentials`), and on its Tool input "WhatsApp
+ *   video" finds Send WhatsApp Video Tool; the tool's panel shows Description first, holding the
+ *   node's description, and the ✨ button on Phone Number, Video URL and Caption, which makes each a
+ *   `$fromAI()` expression (Phone Number with a description typed for the model), as the saved
+ *   workflow shows along with the wiring;
+ * - examples/ai-agent-send-video.json created through `POST /rest/workflows` and run from the editor
+ *   ("Execute workflow") against a scripted OpenAI-compatible model (e2e/lib/chatModel.ts), the
+ *   emulator and a video host for the tool's link check: the model is offered the tool with the
+ *   node's description and calls it, one message goes out, and the AI Agent's output panel shows the
+ *   model's answer with the message ID.
  * n8n chooses the provider in the editor through the credential: the node's credentials depend on
  * Provider, so n8n shows Provider as "Connect using" in the new-credential dialog and switches it
  * when a credential of the other type is picked.
@@ -38,10 +49,16 @@ import { join } from 'node:path';
 
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
+import { sendNodeDescription } from '../nodes/SendWhatsAppVideo/description';
+import { PROVIDERS } from '../nodes/SendWhatsAppVideo/providers';
 import { EMULATOR_DEFAULTS as D, startEmulator, type Emulator } from '../test/emulator/server';
+import { startMediaHost, type MediaHost } from '../test/harness/mediaServer';
+import { messageText, startChatModel, type ChatCompletionRequest, type ChatModelServer, type ScriptedTurn } from './lib/chatModel';
 import { Checks } from './lib/checks';
 import { buildAndPack, ensureN8n, log, makeUserFolder, makeWorkDir, removeDir, ROOT, type Which } from './lib/n8n';
 import { OWNER, setupOwner, startN8nServer, type N8nServer } from './lib/server';
+import { loadExample } from './lib/statusWorkflows';
+import type { Workflow } from './lib/workflows';
 
 /**
  * What a failed credential test says for a 401. n8n 2.8 words it itself ("Authorization failed -
@@ -63,6 +80,12 @@ const CHROMIUM_ARGS = [
 ];
 const NODE_NAME = 'Send WhatsApp Video';
 const TRIGGER_NAME = 'WhatsApp Video Status Trigger';
+const AGENT_NAME = 'AI Agent';
+const CHAT_MODEL_NAME = 'OpenAI Chat Model';
+/** n8n's tool of the node (a node marked `usableAsTool`), as the node creator lists it. */
+const TOOL_ENTRY = `${NODE_NAME} Tool`;
+/** The OpenAI credential, on the scripted OpenAI-compatible model (e2e/lib/chatModel.ts); the example's name for it. */
+const OPENAI_CREDENTIAL = 'OpenAI account';
 /** n8n's public URL in this test: the trigger panel shows its Production URL below it. */
 const WEBHOOK_URL = 'https://n8n.example.com/';
 /** The Meta provider's name in the Provider list, the new-credential dialog and the subtitle. */
@@ -266,6 +289,20 @@ class Editor {
 		return 'failure';
 	}
 
+	/** The canvas around its nodes, with room for the names and subtitles n8n writes below them. */
+	async screenshotNodes(name: string): Promise<string> {
+		await this.tidyForScreenshot();
+		const boxes = (await Promise.all((await this.page.locator('[data-test-id="canvas-node"]').all()).map(async (node) => await node.boundingBox()))).filter((b) => b !== null);
+		const left = Math.max(0, Math.min(...boxes.map((b) => b.x)) - 60);
+		const top = Math.max(0, Math.min(...boxes.map((b) => b.y)) - 40);
+		const right = Math.max(...boxes.map((b) => b.x + b.width)) + 90;
+		const bottom = Math.max(...boxes.map((b) => b.y + b.height)) + 80;
+		const path = join(this.screenshotDir, name);
+		await this.page.screenshot({ path, clip: { x: left, y: top, width: right - left, height: bottom - top } });
+		log(`screenshot ${path}`);
+		return path;
+	}
+
 	/** Toasts ("Credential saved", "Node executed successfully") and hover toolbars stay out of screenshots. */
 	async tidyForScreenshot(): Promise<void> {
 		const closeButtons = this.page.locator('.el-notification__closeBtn:visible');
@@ -327,6 +364,34 @@ async function dismissPopups(page: Page): Promise<void> {
 	}
 }
 
+/** A node as `GET /rest/workflows/:id` returns it. */
+interface SavedNode {
+	name: string;
+	type: string;
+	parameters: Record<string, unknown>;
+}
+
+/** A saved workflow's connections: source node -> connection type -> per output, the targets. */
+type SavedConnections = Record<string, Record<string, Array<Array<{ node: string; type: string; index: number }> | null>>>;
+
+/** Ctrl+S saves through the REST API (POST for a new workflow, PATCH after that); reads back what it stored. */
+async function saveWithShortcut(page: Page, server: N8nServer): Promise<{ request: string; nodes?: SavedNode[]; connections?: SavedConnections }> {
+	const saving = page
+		.waitForResponse((r) => /\/rest\/workflows(\/[^/]+)?$/.test(new URL(r.url()).pathname) && ['POST', 'PATCH'].includes(r.request().method()), { timeout: 15_000 })
+		.catch(() => undefined);
+	// Out of the text fields, so the shortcut reaches the editor.
+	await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+	await page.keyboard.press('Control+s');
+	const answer = await saving;
+	if (!answer) return { request: 'no save request' };
+	const request = `${answer.request().method()} ${answer.url()} ${answer.status()}`;
+	const workflowId = answer.ok() ? ((await answer.json()) as { data?: { id?: string } }).data?.id : undefined;
+	const saved = workflowId ? await page.request.get(`${server.url}/rest/workflows/${workflowId}`) : undefined;
+	if (!saved?.ok()) return { request };
+	const { data } = (await saved.json()) as { data: { nodes: SavedNode[]; connections: SavedConnections } };
+	return { request, nodes: data.nodes, connections: data.connections };
+}
+
 /** spring_promo as the Template list shows it (and the editor saves it as `cachedResultName`). */
 const SPRING_PROMO_LISTED = 'spring_promo (en_US): Hi {{1}}, our spring sale gives you {{2}} off.';
 
@@ -373,18 +438,9 @@ async function exerciseTemplate(checks: Checks, editor: Editor, emulator: Emulat
 	}
 	await editor.fill('buttonParameter', 'SPRING-ADA');
 
-	// Ctrl+S saves through the REST API (POST for a new workflow, PATCH after that); read back what it stored.
-	const saving = page
-		.waitForResponse((r) => /\/rest\/workflows(\/[^/]+)?$/.test(new URL(r.url()).pathname) && ['POST', 'PATCH'].includes(r.request().method()), { timeout: 15_000 })
-		.catch(() => undefined);
-	// Out of the text fields, so the shortcut reaches the editor.
-	await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-	await page.keyboard.press('Control+s');
-	const answer = await saving;
-	const workflowId = answer?.ok() ? ((await answer.json()) as { data?: { id?: string } }).data?.id : undefined;
-	const saved = workflowId ? await page.request.get(`${server.url}/rest/workflows/${workflowId}`) : undefined;
-	const savedNode = saved?.ok() ? ((await saved.json()) as { data: { nodes: Array<{ name: string; parameters: Record<string, unknown> }> } }).data.nodes.find((n) => n.name === NODE_NAME) : undefined;
-	checks.ok('Ctrl+S saved the workflow (POST or PATCH /rest/workflows answered 200)', workflowId !== undefined, answer ? `${answer.request().method()} ${answer.url()} ${answer.status()}` : 'no save request');
+	const save = await saveWithShortcut(page, server);
+	const savedNode = save.nodes?.find((n) => n.name === NODE_NAME);
+	checks.ok('Ctrl+S saved the workflow (POST or PATCH /rest/workflows answered 200)', save.nodes !== undefined, save.request);
 	checks.equal(
 		'saved (Ctrl+S), the workflow holds the pick as a list-mode locator with the entry\'s name, and the parameters in order',
 		[savedNode?.parameters.template, savedNode?.parameters.bodyParameters, savedNode?.parameters.buttonParameter],
@@ -488,7 +544,229 @@ async function exerciseTrigger(checks: Checks, editor: Editor, server: N8nServer
 	await editor.screenshot('trigger-panel.png', editor.ndv);
 }
 
-async function exercise(checks: Checks, editor: Editor, emulator: Emulator, server: N8nServer): Promise<void> {
+/** The canvas node of this name. */
+const canvasNode = (page: Page, name: string): Locator => page.locator(`[data-test-id="canvas-node"][data-node-name="${name}"]`);
+
+/** The + on a node's input of this connection type (`ai_languageModel`, `ai_tool`) on the canvas. */
+const inputPlus = (page: Page, node: string, type: string): Locator =>
+	page.locator(`[data-test-id="canvas-node-input-handle"][data-node-name="${node}"][data-connection-type="${type}"]`).locator('[data-test-id="canvas-handle-plus"]');
+
+/** Searches the open node creator, waits for the entry and returns every entry it shows then. */
+async function searchNodeCreator(page: Page, search: string, entry: string): Promise<string[]> {
+	await tid(page, 'node-creator-search-bar').fill(search);
+	await tid(page, 'node-creator-item-name').filter({ hasText: entry }).first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+	return (await tid(page, 'node-creator-item-name').allInnerTexts()).map((t) => t.trim());
+}
+
+/** Adds the node creator's entry of exactly this name; n8n opens the new node's panel, which is closed again unless `keepOpen`. */
+async function addFromNodeCreator(editor: Editor, name: string, keepOpen = false): Promise<void> {
+	await tid(editor.page, 'node-creator-item-name').filter({ hasText: new RegExp(`^\\s*${escapeRegExp(name)}\\s*$`) }).first().click();
+	await editor.ndv.waitFor({ timeout: 15_000 });
+	if (keepOpen) return;
+	await editor.page.keyboard.press('Escape');
+	await editor.ndv.waitFor({ state: 'hidden' });
+}
+
+/** The `$fromAI` fields the tool panel gets from the ✨ button, by parameter name and label. */
+const MODEL_FIELDS = [
+	{ name: 'recipient', label: 'Phone Number' },
+	{ name: 'videoUrl', label: 'Video URL' },
+	{ name: 'caption', label: 'Caption' },
+] as const;
+
+/** The description typed for the model's Phone Number input, as in the README and the example. */
+const RECIPIENT_HINT = 'WhatsApp phone number of the recipient in international format: + and the country code, then the number, digits only, e.g. +4915123456789';
+
+/**
+ * A new workflow built as the README's "As an AI Agent's tool" says: an AI Agent, an OpenAI Chat
+ * Model on its Chat Model input, and on its Tool input "WhatsApp video" searched and Send WhatsApp
+ * Video Tool added. The tool's panel: Description first, holding the node's description (what the
+ * model reads about the tool), and the ✨ button ("let the model define this") on Phone Number, Video
+ * URL and Caption, which turns each into a `$fromAI()` expression, as saving the workflow shows.
+ * Screenshots ai-agent-tool.png (the canvas) and ai-agent-tool-panel.png.
+ */
+async function exerciseAiAgent(checks: Checks, editor: Editor, server: N8nServer, model: ChatModelServer): Promise<void> {
+	const { page } = editor;
+	checks.section('AI Agent with Send WhatsApp Video Tool on its Tool input');
+	// An OpenAI credential on the scripted model exists first, so n8n gives it to the new OpenAI Chat Model and the canvas shows no warning.
+	const openAi = await page.request.post(`${server.url}/rest/credentials`, {
+		data: { name: OPENAI_CREDENTIAL, type: 'openAiApi', data: { apiKey: 'sk-browser-test-key', url: model.baseUrl } },
+	});
+	checks.ok('an OpenAI credential created through POST /rest/credentials', openAi.ok(), openAi.status());
+	page.once('dialog', (dialog) => void dialog.accept().catch(() => undefined));
+	await page.goto(`${server.url}/workflow/new`);
+	await tid(page, 'node-creator-plus-button').waitFor({ timeout: 60_000 });
+	await dismissPopups(page);
+	await tid(page, 'node-creator-plus-button').click();
+	const agents = await searchNodeCreator(page, AGENT_NAME, AGENT_NAME);
+	checks.ok(`searching "${AGENT_NAME}" finds the AI Agent`, agents.includes(AGENT_NAME), agents);
+	await addFromNodeCreator(editor, AGENT_NAME);
+	await canvasNode(page, AGENT_NAME).waitFor();
+
+	await inputPlus(page, AGENT_NAME, 'ai_languageModel').click();
+	const models = await searchNodeCreator(page, CHAT_MODEL_NAME, CHAT_MODEL_NAME);
+	checks.ok(`the agent's Chat Model input offers ${CHAT_MODEL_NAME}`, models.includes(CHAT_MODEL_NAME), models);
+	await addFromNodeCreator(editor, CHAT_MODEL_NAME);
+	await canvasNode(page, CHAT_MODEL_NAME).waitFor();
+
+	await inputPlus(page, AGENT_NAME, 'ai_tool').click();
+	const tools = await searchNodeCreator(page, 'WhatsApp video', TOOL_ENTRY);
+	checks.ok(`the agent's Tool input, searched for "WhatsApp video", offers ${TOOL_ENTRY} (n8n's tool of the node)`, tools.includes(TOOL_ENTRY), tools);
+	checks.ok('and not the send node itself or the trigger (neither is a tool)', !tools.includes(NODE_NAME) && !tools.includes(TRIGGER_NAME), tools);
+	await addFromNodeCreator(editor, TOOL_ENTRY, true);
+
+	checks.section('Send WhatsApp Video Tool panel');
+	await editor.pickCredential('Meta (emulator)');
+	await editor.choose('source', 'URL');
+	const fields = await editor.visibleParameters();
+	checks.equal('Description comes first, then the fields of the Meta credential\'s provider with Video Source URL', fields, ['toolDescription', 'recipient', 'messageType', 'source', 'videoUrl', 'caption']);
+	const description = await tid(editor.ndv, 'parameter-input-toolDescription').locator('textarea, input').first().inputValue();
+	checks.equal('Description (what the model reads about the tool) holds the node\'s description', description, sendNodeDescription(PROVIDERS));
+	const overridden = editor.ndv.getByText('Defined automatically by the model');
+	for (const [index, field] of MODEL_FIELDS.entries()) {
+		const item = tid(editor.ndv, 'parameter-item').filter({ has: tid(page, `parameter-input-${field.name}`) }).first();
+		await item.hover();
+		const button = tid(item, 'from-ai-override-button');
+		await button.waitFor({ timeout: 5_000 }).catch(() => undefined);
+		checks.ok(`${field.label} has the ✨ button ("Let the model define this parameter")`, await button.isVisible());
+		await button.click().catch(() => undefined);
+		await overridden.nth(index).waitFor({ timeout: 5_000 }).catch(() => undefined);
+		checks.equal(`after a click, ${field.label} says "Defined automatically by the model"`, await overridden.count(), index + 1);
+	}
+	// The ✨ leaves the model's hint empty; the README asks for one saying what a correct value looks like.
+	await editor.ndv.getByText('Add a description').first().click();
+	const hint = tid(editor.ndv, 'parameter-input-description').locator('textarea, input').first();
+	await hint.fill(RECIPIENT_HINT);
+	await hint.blur();
+	await editor.screenshot('ai-agent-tool-panel.png', editor.ndv);
+
+	const save = await saveWithShortcut(page, server);
+	checks.ok('Ctrl+S saved the workflow', save.nodes !== undefined, save.request);
+	const tool = save.nodes?.find((n) => n.type.endsWith('.sendWhatsAppVideoTool'));
+	checks.ok('saved as CUSTOM.sendWhatsAppVideoTool (n8n-nodes-whatsapp-video.sendWhatsAppVideoTool once installed from npm)', tool?.type === 'CUSTOM.sendWhatsAppVideoTool', save.nodes?.map((n) => `${n.name}: ${n.type}`));
+	const links = Object.entries(save.connections ?? {}).flatMap(([source, byType]) =>
+		Object.entries(byType).flatMap(([type, outputs]) => outputs.flatMap((targets) => (targets ?? []).map((t) => `${source} -${type}-> ${t.node}`))),
+	);
+	checks.ok(
+		`wired: ${CHAT_MODEL_NAME} to the agent's Chat Model input, ${NODE_NAME} to its Tool input`,
+		links.includes(`${CHAT_MODEL_NAME} -ai_languageModel-> ${AGENT_NAME}`) && links.includes(`${tool?.name ?? TOOL_ENTRY} -ai_tool-> ${AGENT_NAME}`),
+		links,
+	);
+	// n8n names each input after the field's label and marks the expression as the button's (2.41: a leading comment).
+	const fromAi = (label: string, hint: string): RegExp => new RegExp(`^=\\{\\{ (/\\*[\\w-]+\\*/ )?\\$fromAI\\('${label.replace(/ /g, '_')}', \`${escapeRegExp(hint)}\`, 'string'\\) \\}\\}$`);
+	const values = MODEL_FIELDS.map((field) => tool?.parameters[field.name]);
+	checks.ok(
+		'saved as $fromAI() expressions named Phone_Number, Video_URL and Caption; Phone Number with the description typed, the others with none',
+		MODEL_FIELDS.every((field, i) => typeof values[i] === 'string' && fromAi(field.label, field.name === 'recipient' ? RECIPIENT_HINT : '').test(values[i] as string)),
+		values,
+	);
+
+	await page.keyboard.press('Escape');
+	await editor.ndv.waitFor({ state: 'hidden' });
+	await tid(page, 'zoom-to-fit').click().catch(() => undefined);
+	await editor.screenshotNodes('ai-agent-tool.png');
+}
+
+/** The example, and what the scripted model reads out of its prompt, as a model would fill the tool's fields. */
+const EXAMPLE = {
+	file: 'ai-agent-send-video.json',
+	link: 'https://example.com/videos/spring-sale.mp4',
+	recipient: { asTyped: '+49 151 23456789', forTool: '+4915123456789', digits: '4915123456789' },
+	caption: 'Spring sale: 20% off everything until Sunday!',
+} as const;
+/** n8n's tool name for the example's tool node (named as the node): every run of other characters than [A-Za-z0-9_-] as `_`. */
+const EXAMPLE_TOOL_NAME = NODE_NAME.replace(/[^a-zA-Z0-9_-]+/g, '_');
+const TOOL_CALL_ID = 'call_browser_send_video_1';
+
+/** The wamid in the tool's result, as the model got it in the message answering its call. */
+function wamidInToolResult(request: ChatCompletionRequest): string | undefined {
+	const message = request.messages.find((m) => m.role === 'tool' && m.tool_call_id === TOOL_CALL_ID);
+	return message ? /wamid\.[\w+/=-]+/.exec(messageText(message))?.[0] : undefined;
+}
+
+/** The model's two turns: it calls the tool with what the prompt says, then reports the message ID it got back. */
+function exampleScript(link: string): ScriptedTurn[] {
+	return [
+		{
+			check: (request) => {
+				const tool = request.tools?.find((t) => t.function.name === EXAMPLE_TOOL_NAME)?.function;
+				if (!tool) return `no tool named ${EXAMPLE_TOOL_NAME} among ${JSON.stringify(request.tools?.map((t) => t.function.name) ?? [])}`;
+				if (tool.description !== sendNodeDescription(PROVIDERS)) return `the tool's description is ${JSON.stringify(tool.description)}`;
+				const prompt = messageText(request.messages.find((m) => m.role === 'user'));
+				return [EXAMPLE.recipient.asTyped, link, EXAMPLE.caption].every((part) => prompt.includes(part)) ? undefined : `the prompt lacks the recipient, link or caption: ${prompt}`;
+			},
+			reply: () => ({ toolCall: { id: TOOL_CALL_ID, name: EXAMPLE_TOOL_NAME, arguments: { Recipient: EXAMPLE.recipient.forTool, Video_URL: link, Caption: EXAMPLE.caption } } }),
+		},
+		{
+			check: (request) => (wamidInToolResult(request) ? undefined : 'the tool\'s result holds no message ID'),
+			reply: (request) => ({ answer: `Sent: status accepted, message ID ${wamidInToolResult(request) ?? ''}.` }),
+		},
+	];
+}
+
+/**
+ * `examples/ai-agent-send-video.json` created through `POST /rest/workflows` (its tool under its
+ * `CUSTOM.` name, the credentials of this run, the prompt's link on the test's video host, which the
+ * tool's link check asks), opened in the editor and run with "Execute workflow": the scripted model
+ * is offered the tool with the node's description and calls it, one message reaches the emulator's
+ * Meta API, and the AI Agent's output panel shows the model's answer with the message ID.
+ */
+async function exerciseExampleRun(checks: Checks, editor: Editor, server: N8nServer, emulator: Emulator, model: ChatModelServer, media: MediaHost): Promise<void> {
+	const { page } = editor;
+	checks.section(`examples/${EXAMPLE.file} imported through the REST API and run from the editor`);
+	const listed = await page.request.get(`${server.url}/rest/credentials`);
+	const credentials = listed.ok() ? ((await listed.json()) as { data: Array<{ id: string; name: string; type: string }> }).data : [];
+	const credentialFor = (type: string, name: string) => credentials.find((c) => c.type === type && c.name === name);
+	const link = `${media.origin}/files/baseline-aac-faststart.mp4`;
+	const example = loadExample(EXAMPLE.file);
+	const nodes = example.nodes.map((original) => {
+		const node = JSON.parse(JSON.stringify(original)) as Workflow['nodes'][number];
+		node.type = node.type.replace(/^n8n-nodes-whatsapp-video\./, 'CUSTOM.');
+		if (node.credentials?.whatsAppCloudApi) node.credentials = { whatsAppCloudApi: { id: credentialFor('whatsAppCloudApi', 'Meta (emulator)')?.id ?? '', name: 'Meta (emulator)' } };
+		if (node.credentials?.openAiApi) node.credentials = { openAiApi: { id: credentialFor('openAiApi', OPENAI_CREDENTIAL)?.id ?? '', name: OPENAI_CREDENTIAL } };
+		if (node.name === AGENT_NAME) {
+			const parameters = node.parameters as { text: string };
+			parameters.text = parameters.text.replace(EXAMPLE.link, link);
+		}
+		return node;
+	});
+	const created = await page.request.post(`${server.url}/rest/workflows`, { data: { name: example.name, nodes, connections: example.connections, settings: { executionOrder: 'v1' }, active: false } });
+	const workflowId = created.ok() ? ((await created.json()) as { data: { id: string } }).data.id : undefined;
+	if (!checks.ok('POST /rest/workflows creates it', workflowId !== undefined, `${created.status()} ${(await created.text()).slice(0, 300)}`)) return;
+
+	page.once('dialog', (dialog) => void dialog.accept().catch(() => undefined));
+	await page.goto(`${server.url}/workflow/${workflowId}`);
+	await canvasNode(page, NODE_NAME).waitFor({ timeout: 60_000 });
+	await dismissPopups(page);
+	emulator.reset();
+	model.play(exampleScript(link));
+	await tid(page, 'execute-workflow-button').first().click();
+	await waitFor(page, () => model.requests.length >= 2 || model.problems().length > 0, 90_000);
+	checks.equal('the model got two requests and refused none (offered the tool with the node\'s description, then its result)', [model.requests.length, model.problems()], [2, []]);
+	const sends = emulator.requests.filter((r) => r.method === 'POST');
+	checks.equal('one message reached the emulator\'s Meta API', sends.map((r) => `${r.method} ${r.path} ${r.status}`), [`POST /${D.metaGraphApiVersion}/${D.metaPhoneNumberId}/messages 200`]);
+	checks.equal('with the recipient, link and caption the model gave the tool', sends[0]?.json, {
+		messaging_product: 'whatsapp',
+		recipient_type: 'individual',
+		to: EXAMPLE.recipient.digits,
+		type: 'video',
+		video: { link, caption: EXAMPLE.caption },
+	});
+	checks.ok('the tool\'s link check asked the video host first', media.requests.some((r) => r.path === '/files/baseline-aac-faststart.mp4'), media.requests.map((r) => `${r.method} ${r.path}`));
+	const reply = model.requests[1]?.reply;
+	const answer = reply && 'answer' in reply ? reply.answer : '(no answer)';
+	const created0 = sends[0]?.created;
+	checks.ok('the model got the message ID of the message created', created0?.kind === 'message' && created0.messageId !== undefined && answer.includes(created0.messageId), { answer, created: created0 });
+
+	await canvasNode(page, AGENT_NAME).dblclick();
+	await editor.ndv.waitFor();
+	const output = tid(editor.ndv, 'output-panel');
+	await output.getByText(answer).first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+	checks.ok('the AI Agent\'s output panel shows the model\'s answer', (await output.innerText().catch(() => '')).includes(answer), (await output.innerText().catch(() => '')).slice(0, 400));
+	await page.keyboard.press('Escape');
+}
+
+async function exercise(checks: Checks, editor: Editor, emulator: Emulator, server: N8nServer, model: ChatModelServer, media: MediaHost): Promise<void> {
 	const { page } = editor;
 
 	checks.section('Owner account and login through the REST API');
@@ -712,6 +990,8 @@ async function exercise(checks: Checks, editor: Editor, emulator: Emulator, serv
 	checks.ok('Workspace ID and Find Contact By are back', paramsBack.includes('workspaceId') && paramsBack.includes('contactBy'), paramsBack);
 
 	await exerciseTrigger(checks, editor, server);
+	await exerciseAiAgent(checks, editor, server, model);
+	await exerciseExampleRun(checks, editor, server, emulator, model, media);
 }
 
 async function main(): Promise<number> {
@@ -724,6 +1004,8 @@ async function main(): Promise<number> {
 	mkdirSync(shots, { recursive: true });
 	// The README's emulator port when it is free, so the screenshots show the documented URLs.
 	const emulator = await startEmulator({ host: '127.0.0.1', port: (await portIsFree(4780)) ? 4780 : 0 });
+	const model = await startChatModel();
+	const media = await startMediaHost();
 	let server: N8nServer | undefined;
 	let browser: Browser | undefined;
 	let page: Page | undefined;
@@ -740,7 +1022,7 @@ async function main(): Promise<number> {
 		const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 		page = await context.newPage();
 		page.setDefaultTimeout(30_000);
-		await exercise(checks, new Editor(page, shots), emulator, server);
+		await exercise(checks, new Editor(page, shots), emulator, server, model, media);
 	} catch (error) {
 		checks.ok('the browser test ran to the end', false, error instanceof Error ? error.message : String(error));
 		if (page) await page.screenshot({ path: join(workDir, 'failure.png') }).catch(() => undefined);
@@ -751,6 +1033,8 @@ async function main(): Promise<number> {
 		await browser?.close().catch(() => undefined);
 		await server?.stop();
 		await emulator.close();
+		await model.close();
+		await media.close();
 		if (process.env.E2E_KEEP === '1') log(`kept ${workDir}`);
 		else removeDir(workDir);
 	}
