@@ -499,19 +499,10 @@ async function exerciseTemplate(checks: Checks, editor: Editor, emulator: Emulat
 async function exerciseTrigger(checks: Checks, editor: Editor, server: N8nServer): Promise<void> {
 	const { page } = editor;
 	checks.section('WhatsApp Video Status Trigger panel');
-	// Leaving the send node's workflow: accept the browser's "leave the page?" if n8n asks.
-	page.once('dialog', (dialog) => void dialog.accept().catch(() => undefined));
-	await page.goto(`${server.url}/workflow/new`);
-	await tid(page, 'node-creator-plus-button').waitFor({ timeout: 60_000 });
-	await dismissPopups(page);
-	await tid(page, 'node-creator-plus-button').click();
-	await tid(page, 'node-creator-search-bar').fill('WhatsApp video status');
-	const found = tid(page, 'node-creator-item-name').filter({ hasText: TRIGGER_NAME });
-	await found.first().waitFor({ timeout: 15_000 }).catch(() => undefined);
-	const names = await tid(page, 'node-creator-item-name').allInnerTexts();
+	await openNodeCreatorInNewWorkflow(page, server);
+	const names = await searchNodeCreator(page, 'WhatsApp video status', TRIGGER_NAME);
 	checks.ok('searching "WhatsApp video status" finds the trigger', names.includes(TRIGGER_NAME), names);
-	await found.first().click();
-	await editor.ndv.waitFor({ timeout: 15_000 });
+	await addFromNodeCreator(editor, TRIGGER_NAME, true);
 	const ndvText = async () => await editor.ndv.innerText().catch(() => '');
 	checks.ok('its panel says what it emits and what it ignores', (await ndvText()).includes('Incoming customer messages and other webhook events are ignored'), (await ndvText()).slice(0, 600));
 	const credentials = await editor.credentialOptions();
@@ -558,6 +549,15 @@ async function searchNodeCreator(page: Page, search: string, entry: string): Pro
 	return (await tid(page, 'node-creator-item-name').allInnerTexts()).map((t) => t.trim());
 }
 
+/** A new, empty workflow with its node creator open (leaving the page first, if n8n asks). */
+async function openNodeCreatorInNewWorkflow(page: Page, server: N8nServer): Promise<void> {
+	page.once('dialog', (dialog) => void dialog.accept().catch(() => undefined));
+	await page.goto(`${server.url}/workflow/new`);
+	await tid(page, 'node-creator-plus-button').waitFor({ timeout: 60_000 });
+	await dismissPopups(page);
+	await tid(page, 'node-creator-plus-button').click();
+}
+
 /** Adds the node creator's entry of exactly this name; n8n opens the new node's panel, which is closed again unless `keepOpen`. */
 async function addFromNodeCreator(editor: Editor, name: string, keepOpen = false): Promise<void> {
 	await tid(editor.page, 'node-creator-item-name').filter({ hasText: new RegExp(`^\\s*${escapeRegExp(name)}\\s*$`) }).first().click();
@@ -593,11 +593,7 @@ async function exerciseAiAgent(checks: Checks, editor: Editor, server: N8nServer
 		data: { name: OPENAI_CREDENTIAL, type: 'openAiApi', data: { apiKey: 'sk-browser-test-key', url: model.baseUrl } },
 	});
 	checks.ok('an OpenAI credential created through POST /rest/credentials', openAi.ok(), openAi.status());
-	page.once('dialog', (dialog) => void dialog.accept().catch(() => undefined));
-	await page.goto(`${server.url}/workflow/new`);
-	await tid(page, 'node-creator-plus-button').waitFor({ timeout: 60_000 });
-	await dismissPopups(page);
-	await tid(page, 'node-creator-plus-button').click();
+	await openNodeCreatorInNewWorkflow(page, server);
 	const agents = await searchNodeCreator(page, AGENT_NAME, AGENT_NAME);
 	checks.ok(`searching "${AGENT_NAME}" finds the AI Agent`, agents.includes(AGENT_NAME), agents);
 	await addFromNodeCreator(editor, AGENT_NAME);
@@ -776,18 +772,11 @@ async function exercise(checks: Checks, editor: Editor, emulator: Emulator, serv
 	checks.equal('POST /rest/login answers 200', login.status(), 200);
 
 	checks.section('Node creator');
-	await page.goto(`${server.url}/workflow/new`);
-	await tid(page, 'node-creator-plus-button').waitFor({ timeout: 60_000 });
-	await dismissPopups(page);
-	await tid(page, 'node-creator-plus-button').click();
-	await tid(page, 'node-creator-search-bar').fill('WhatsApp video');
-	const found = tid(page, 'node-creator-item-name').filter({ hasText: NODE_NAME });
-	await found.first().waitFor({ timeout: 15_000 }).catch(() => undefined);
-	const names = await tid(page, 'node-creator-item-name').allInnerTexts();
+	await openNodeCreatorInNewWorkflow(page, server);
+	const names = await searchNodeCreator(page, 'WhatsApp video', NODE_NAME);
 	checks.ok('searching "WhatsApp video" finds Send WhatsApp Video', names.includes(NODE_NAME), names);
 	await editor.screenshot('node-creator-search.png', tid(page, 'node-creator'), 240);
-	await found.first().click();
-	await editor.ndv.waitFor({ timeout: 15_000 });
+	await addFromNodeCreator(editor, NODE_NAME, true);
 	checks.ok('adding it opens its panel', await editor.ndv.isVisible());
 
 	checks.section('Lancepilot (the default provider)');
