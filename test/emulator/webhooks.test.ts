@@ -10,6 +10,7 @@ import {
 	type StatusBody,
 	type WebhookDelivery,
 } from './server';
+import { pendingWebhookTimers } from './webhooks';
 
 /** Stands in for n8n: records every request and answers as `respond` says. */
 interface Received {
@@ -129,8 +130,6 @@ const sendMeta = (body: unknown) =>
 	postJson(`${emu.metaBaseUrl}/${D.metaGraphApiVersion}/${D.metaPhoneNumberId}/messages`, body, META_AUTH);
 const wamidOf = (res: { json: unknown }) => (res.json as { messages: Array<{ id: string }> }).messages[0].id;
 
-/** Timers keeping the process alive, as `--detectOpenHandles` would see them. */
-const activeTimers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
 const statusOf = (delivery: WebhookDelivery) => (delivery.body as StatusBody).entry[0].changes[0].value.statuses[0];
 const statusNames = (deliveries: WebhookDelivery[]) => deliveries.map((d) => statusOf(d).status);
 
@@ -602,13 +601,14 @@ describe('status webhooks', () => {
 
 describe('status webhooks without a configured webhook', () => {
 	it('delivers nothing and starts no timers', async () => {
-		const timersBefore = activeTimers();
 		await send360(videoMessage());
 		await sendMeta(videoMessage());
-		expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
+		// A status chain would hold its first status delay (20 ms) right after the send.
+		expect(pendingWebhookTimers()).toBe(0);
 		await sleep(100);
 		expect(emu.webhookDeliveries()).toEqual([]);
 		expect(receiver.received).toEqual([]);
+		expect(pendingWebhookTimers()).toBe(0);
 	});
 
 	it('refuses deliverWebhook', async () => {
@@ -712,10 +712,10 @@ describe('reset and close', () => {
 		emu.setStatusDelay(5);
 		await send360(videoMessage());
 		await emu.waitForWebhookDeliveries(2);
-		const timersBefore = activeTimers();
+		// The first message's status timer (200 ms) is pending, then gone.
+		expect(pendingWebhookTimers()).toBeGreaterThan(0);
 		emu.reset();
-		// The first message's status timer (200 ms) is gone.
-		expect(activeTimers()).toBeLessThan(timersBefore);
+		expect(pendingWebhookTimers()).toBe(0);
 
 		expect(emu.webhookDeliveries()).toEqual([]);
 		expect(emu.dialog360Webhook()).toBeUndefined();
@@ -745,7 +745,6 @@ describe('reset and close', () => {
 	});
 
 	it('close() cancels pending deliveries, retries and waits, and leaves no timer behind', async () => {
-		const timersBefore = activeTimers();
 		const own = await startEmulator({
 			webhookForward: (url) => url.replace(/^https?:\/\/n8n\.test/, receiver.origin),
 			webhookStatusDelayMs: 100,
@@ -763,12 +762,11 @@ describe('reset and close', () => {
 			own.setStatusDelay(10_000);
 			await postJson(`${own.dialog360BaseUrl}/messages`, { ...videoMessage(), to: '4915100000001' }, D360_AUTH);
 			const waiting = own.waitForWebhookDeliveries(10, 20_000);
+			// The retry, the second message's status delay and the wait, so that 0 below means close() cleared them.
+			expect(pendingWebhookTimers()).toBe(3);
 			await own.close();
 			await expect(waiting).rejects.toThrow(/the emulator was closed/);
-			// Sockets may take a moment to let go of theirs; the 10 s waits would not.
-			const settled = Date.now() + 1000;
-			while (activeTimers() > timersBefore && Date.now() < settled) await sleep(20);
-			expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
+			expect(pendingWebhookTimers()).toBe(0);
 			const before = receiver.posts().length;
 			await sleep(250);
 			expect(receiver.posts()).toHaveLength(before);

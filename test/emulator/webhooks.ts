@@ -153,6 +153,32 @@ interface HttpAnswer {
 
 const isSuccess = (status: number): boolean => status >= 200 && status < 300;
 
+/**
+ * The timers of every WebhookHub that have neither fired nor been cleared. Kept per module, not per
+ * hub, because tests reach a hub only through the emulator; the process's own count of timers
+ * would also include sockets' timers and those of other code in the same jest worker.
+ */
+const pendingTimers = new Set<NodeJS.Timeout>();
+
+function startTimer(ms: number, fire: () => void): NodeJS.Timeout {
+	const timer = setTimeout(() => {
+		pendingTimers.delete(timer);
+		fire();
+	}, ms);
+	pendingTimers.add(timer);
+	return timer;
+}
+
+function stopTimer(timer: NodeJS.Timeout): void {
+	clearTimeout(timer);
+	pendingTimers.delete(timer);
+}
+
+/** How many status delays, retry delays and waitForWebhookDeliveries() timeouts are pending now. */
+export function pendingWebhookTimers(): number {
+	return pendingTimers.size;
+}
+
 export function signBody(rawBody: string, appSecret: string): string {
 	return `sha256=${createHmac('sha256', appSecret).update(rawBody, 'utf8').digest('hex')}`;
 }
@@ -324,10 +350,10 @@ export class WebhookHub {
 				resolve,
 				reject,
 				describe: () => `waitForWebhookDeliveries: expected ${wanted} within ${timeoutMs} ms; ${this.summary()}`,
-				timer: setTimeout(() => {
+				timer: startTimer(timeoutMs, () => {
 					this.waiters.delete(waiter);
 					reject(new Error(waiter.describe()));
-				}, timeoutMs),
+				}),
 			};
 			this.waiters.add(waiter);
 		});
@@ -459,7 +485,7 @@ export class WebhookHub {
 		for (const waiter of [...this.waiters]) {
 			const done = waiter.check();
 			if (!done) continue;
-			clearTimeout(waiter.timer);
+			stopTimer(waiter.timer);
 			this.waiters.delete(waiter);
 			waiter.resolve(done);
 		}
@@ -485,10 +511,10 @@ export class WebhookHub {
 	/** A timer that reset() and close() cut short (the caller then sees the new generation). */
 	private wait(ms: number): Promise<void> {
 		return new Promise((resolve) => {
-			const timer = setTimeout(() => {
+			const timer = startTimer(ms, () => {
 				this.timers.delete(timer);
 				resolve();
-			}, ms);
+			});
 			this.timers.set(timer, resolve);
 		});
 	}
@@ -496,14 +522,14 @@ export class WebhookHub {
 	private cancelAll(reason: string): void {
 		this.generation++;
 		for (const [timer, resolve] of this.timers) {
-			clearTimeout(timer);
+			stopTimer(timer);
 			resolve();
 		}
 		this.timers.clear();
 		for (const request of this.inFlight) request.destroy(new Error(`Delivery cancelled: ${reason}`));
 		this.inFlight.clear();
 		for (const waiter of this.waiters) {
-			clearTimeout(waiter.timer);
+			stopTimer(waiter.timer);
 			waiter.reject(new Error(`waitForWebhookDeliveries: ${reason} while waiting; ${this.summary()}`));
 		}
 		this.waiters.clear();
