@@ -155,6 +155,23 @@ function optionsCollection(providers: readonly VideoProvider[]): INodeProperties
 				description: 'Longest wait for one answer from the provider; uploads of large videos need the most',
 			},
 			{
+				displayName: 'Send Once',
+				name: 'sendOnce',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to never send the same message to the same recipient twice from this node, across executions, re-runs, Retry and workers. An item sent before comes out as skipped. Keys are kept in n8n's database (the workflow must be saved).",
+			},
+			{
+				displayName: 'Send Once Key',
+				name: 'sendOnceKey',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. {{ $json.customerId }}-spring-2026',
+				description:
+					'With Send Once: what makes two items "the same message". Empty: the recipient plus what is sent (account, video, caption, template). Set your own to send one video per customer and campaign; a new key sends again.',
+			},
+			{
 				displayName: 'Time Budget per Item (Seconds)',
 				name: 'timeBudgetSeconds',
 				type: 'number',

@@ -59,6 +59,11 @@ export class SentLedger {
 		});
 	}
 
+	/** Whether an earlier try of this run settled the item (then `replay` answers for it). */
+	holds(itemIndex: number, fingerprint: string): boolean {
+		return this.entries.get(itemIndex)?.fingerprint === fingerprint;
+	}
+
 	/**
 	 * The output of an item sent in an earlier try, or undefined when it must be sent now. Throws
 	 * the earlier error again for an item whose message may have been delivered then.

@@ -42,6 +42,8 @@ interface ItemOptions {
 	timeBudgetSeconds?: unknown;
 	replyToMessageId?: unknown;
 	callbackData?: unknown;
+	sendOnce?: unknown;
+	sendOnceKey?: unknown;
 }
 
 type MessageType = 'video' | 'template';
@@ -125,6 +127,8 @@ export interface PlannedItem {
 	target: ProviderTarget;
 	message: MessageOptions;
 	source: PlannedSource;
+	/** Set when Send Once is on: the Send Once Key as typed, empty for the automatic one. */
+	sendOnce?: { customKey: string };
 }
 
 async function planSource(
@@ -175,6 +179,8 @@ export interface PreparedVideo {
 /** Settings and shared state for the whole run, settings taken from the first item. */
 export interface RunSettings {
 	provider: VideoProvider;
+	/** n8n's ID of the node's credential for the provider. */
+	credentialId: string;
 	/** How many items may be in flight now; asked again as each item ends. */
 	concurrency: () => number;
 	pacing: Pacing;
@@ -210,6 +216,7 @@ export function runSettings(ctx: IExecuteFunctions): RunSettings {
 	const ceiling = bytesWithEachMessage ? AUTOMATIC_CEILING_WITH_BYTES : AUTOMATIC_CEILING;
 	return {
 		provider,
+		credentialId,
 		concurrency: fixed >= 1 ? () => fixed : () => automaticConcurrency(pacing, ceiling),
 		pacing,
 		uploadedMedia: new Map(),
@@ -233,5 +240,6 @@ export async function planItem(ctx: IExecuteFunctions, settings: RunSettings, co
 	const message = readMessageOptions(ctx, context, options, messageType);
 	if (messageType === 'template') message.template = await planTemplate(ctx, context, target);
 	const source = await planSource(ctx, context, settings.provider, readSourceKind(ctx, context, settings.provider), options);
-	return { context: requestContext, target, message, source };
+	const sendOnce = options.sendOnce === true ? { customKey: requireText(context, 'Send Once Key', options.sendOnceKey, { required: false }) } : undefined;
+	return { context: requestContext, target, message, source, sendOnce };
 }

@@ -59,8 +59,9 @@ function validate(spec: FaultSpec): void {
 	}
 }
 
-function matches(spec: FaultSpec, provider: ProviderName | 'unknown', method: string, path: string): boolean {
+function matches(spec: FaultSpec, provider: ProviderName | 'unknown', method: string, path: string, recipient: string | undefined): boolean {
 	if (spec.provider !== undefined && spec.provider !== provider) return false;
+	if (spec.recipient !== undefined && spec.recipient !== recipient) return false;
 	if (spec.method !== undefined && spec.method.toUpperCase() !== method.toUpperCase()) return false;
 	if (spec.path === undefined) return true;
 	if (typeof spec.path === 'string') return spec.path === path;
@@ -107,9 +108,9 @@ export class FaultBook {
 	 * order and at most one applies; a fault still in its skip phase lets the request through and the
 	 * search continues with the next fault.
 	 */
-	take(provider: ProviderName | 'unknown', method: string, path: string): FaultSpec | undefined {
+	take(provider: ProviderName | 'unknown', method: string, path: string, recipient?: string): FaultSpec | undefined {
 		for (const fault of this.faults) {
-			if (!matches(fault.spec, provider, method, path)) continue;
+			if (!matches(fault.spec, provider, method, path, recipient)) continue;
 			if (fault.skipLeft > 0) {
 				fault.skipLeft--;
 				fault.skipped++;

@@ -14,6 +14,7 @@ import { decodeBody, readBody, summariseBody } from './body';
 import { DIALOG360_PREFIX, Dialog360Provider } from './dialog360';
 import { DEFAULT_FAULT_DELAY_MS, DEFAULT_FAULT_STATUS, FAULTS_WITHOUT_PROCESSING, FaultBook, faultLabel } from './faults';
 import { mediaTypeOf } from './header-params';
+import { isPlainObject } from './values';
 import { LANCEPILOT_PREFIX, LancepilotProvider } from './lancepilot';
 import { RateLimitBook, validateRateLimits, type Admission } from './rateLimit';
 import { findTemplate } from './templates';
@@ -220,6 +221,15 @@ function serialise(body: unknown): Buffer {
 	return Buffer.from(JSON.stringify(body) ?? '', 'utf8');
 }
 
+/** A message's recipient as a fault's `recipient` names it (see FaultSpec). */
+function recipientOf(json: unknown, path: string): string | undefined {
+	if (isPlainObject(json)) {
+		const to = json.to ?? json.recipient;
+		if (typeof to === 'string') return to;
+	}
+	return /\/contacts\/number\/%2B(\d+)\//.exec(path)?.[1];
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
 	validateOptions(options);
 	const host = options.host ?? '127.0.0.1';
@@ -395,7 +405,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			return;
 		}
 
-		const fault = faults.take(record.provider, method, path);
+		const fault = faults.take(record.provider, method, path, recipientOf(record.json, path));
 		if (fault) record.fault = faultLabel(fault);
 		const faultHeaders = fault?.headers ?? {};
 

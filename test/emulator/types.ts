@@ -157,6 +157,11 @@ export interface FaultSpec {
 	method?: string;
 	/** Path without the provider prefix and without the query; a string must match exactly. */
 	path?: string | RegExp;
+	/**
+	 * Only messages to this recipient, as the provider reads it: the JSON body's `to` or `recipient`
+	 * (360dialog, Meta), the number in Lancepilot's path; digits without `+` for a phone number.
+	 */
+	recipient?: string;
 	/** Default 1; Infinity allowed. */
 	times?: number;
 	/** Let the first N matching requests through untouched. */

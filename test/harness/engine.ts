@@ -27,6 +27,7 @@ import { LancepilotApi } from '../../credentials/LancepilotApi.credentials';
 import { WhatsAppCloudApi } from '../../credentials/WhatsAppCloudApi.credentials';
 import { SendWhatsAppVideo } from '../../nodes/SendWhatsAppVideo/SendWhatsAppVideo.node';
 import { TestCredentialsHelper } from './credentials';
+import { useProcessedDataStore } from './processedData';
 
 export type BinaryMode = 'memory' | 'filesystem';
 export const BINARY_MODES: BinaryMode[] = ['memory', 'filesystem'];
@@ -63,6 +64,8 @@ export interface RunOptions {
 	credentialTypes?: ICredentialType[];
 	/** The send node's version; default 1, as the saved workflows most tests stand for. */
 	typeVersion?: number;
+	/** The saved workflow this run is an execution of; by default a new one per run. */
+	workflowId?: string;
 }
 
 export interface RunResult {
@@ -213,7 +216,9 @@ export async function searchList(options: {
  */
 export async function runWorkflow(options: RunOptions): Promise<RunResult> {
 	await useBinaryMode(options.binaryMode ?? 'memory');
+	await useProcessedDataStore();
 	const runId = `run-${++runCounter}`;
+	const workflowId = options.workflowId ?? runId;
 	pendingInputs.set(runId, options.items);
 
 	const credentialTypes = options.credentialTypes ?? [new LancepilotApi(), new Dialog360Api(), new WhatsAppCloudApi()];
@@ -244,8 +249,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
 	const connections = {
 		'Input Items': { main: [[{ node: 'Send WhatsApp Video', type: NodeConnectionTypes.Main, index: 0 }]] },
 	};
-	const workflow = new Workflow({ id: runId, name: runId, nodes, connections, nodeTypes, active: false });
-	const workflowData = { id: runId, name: runId, nodes, connections, active: false, settings: {} } as unknown as IWorkflowBase;
+	const workflow = new Workflow({ id: workflowId, name: workflowId, nodes, connections, nodeTypes, active: false });
+	const workflowData = { id: workflowId, name: workflowId, nodes, connections, active: false, settings: {} } as unknown as IWorkflowBase;
 
 	const hooks = new ExecutionLifecycleHooks('manual', runId, workflowData);
 	// A plain promise: n8n-workflow's createDeferredPromise is gone from current n8n.

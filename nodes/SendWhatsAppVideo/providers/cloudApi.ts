@@ -276,6 +276,7 @@ export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider 
 
 			return {
 				recipient,
+				account: '',
 				async findTemplate(value: string) {
 					const { name, language } = parseTemplateValue(context, value);
 					// One credential per run, so one listing serves every item.

@@ -378,6 +378,7 @@ export const lancepilot: VideoProvider = {
 
 		return {
 			recipient,
+			account: workspaceId,
 			async findTemplate(value: string): Promise<TemplateLookup> {
 				const id = parseTemplateId(context, value);
 				const definitions = await sharedOnce(

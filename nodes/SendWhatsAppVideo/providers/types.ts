@@ -53,6 +53,8 @@ export interface SendOutcome extends IDataObject {
 /** A recipient read from one item's parameters and checked, ready to send to. */
 export interface ProviderTarget {
 	recipient: string;
+	/** The sending account within the credential where an item chooses it (Lancepilot's workspace); empty otherwise. */
+	account: string;
 	/** Finds the template the Template parameter names, in the account this target sends from. */
 	findTemplate(value: string): Promise<TemplateLookup>;
 	send(source: VideoSource, message: MessageOptions): Promise<SendOutcome>;
