@@ -9,17 +9,18 @@
  *    N8N_ENCRYPTION_KEY; base URLs pointing at the emulator), `n8n import:workflow`, then
  *    `n8n execute --id … --rawOutput` for each workflow, once per binary data mode n8n 3.0 keeps
  *    (N8N_DEFAULT_BINARY_DATA_MODE=filesystem, then database). Then `n8n start` in the same user
- *    folder for the status trigger and the README's example pair (e2e/statusTrigger.ts); in n8n 2.41
- *    the SSRF protection part (e2e/ssrf.ts).
+ *    folder for the status trigger and the README's example pair (e2e/statusTrigger.ts); Send Once
+ *    across runs and n8n's Retry (e2e/sendOnce.ts); in n8n 2.41 the SSRF protection part (e2e/ssrf.ts).
  * 3. The provider emulator runs in this process, so every check reads what it received (paths,
  *    multipart parts, JSON bodies, message counts) next to n8n's own output.
  *
  * Offline: N8N_DIAGNOSTICS_ENABLED=false, N8N_VERSION_NOTIFICATIONS_ENABLED=false; the only
  * network use is the one-time npm install of n8n into the cache.
  * Env: N8N_E2E_CACHE (cache folder), E2E_N8N (which versions), E2E_KEEP=1 (keep the temp folder),
- * E2E_ONLY=cli,ai-agent,start,ssrf (only those parts after the import: the `n8n execute` workflows
- * in each binary data mode, the AI Agent workflow of e2e/aiAgent.ts, the `n8n start` part, the SSRF
- * part of e2e/ssrf.ts), E2E_START_ONLY=1 (= E2E_ONLY=start).
+ * E2E_ONLY=cli,ai-agent,start,send-once,ssrf (only those parts after the import: the `n8n execute`
+ * workflows in each binary data mode, the AI Agent workflow of e2e/aiAgent.ts, the `n8n start` part,
+ * the Send Once part of e2e/sendOnce.ts, the SSRF part of e2e/ssrf.ts), E2E_START_ONLY=1
+ * (= E2E_ONLY=start).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -79,11 +80,12 @@ import {
 	type Workflows,
 } from './lib/workflows';
 import { checkAiAgent } from './aiAgent';
+import { checkSendOnce } from './sendOnce';
 import { checkSsrf } from './ssrf';
 import { checkStatusTrigger } from './statusTrigger';
 
-type Part = 'cli' | 'ai-agent' | 'start' | 'ssrf';
-const PARTS: Part[] = ['cli', 'ai-agent', 'start', 'ssrf'];
+type Part = 'cli' | 'ai-agent' | 'start' | 'send-once' | 'ssrf';
+const PARTS: Part[] = ['cli', 'ai-agent', 'start', 'send-once', 'ssrf'];
 
 /** The parts of a run for each n8n; all of them unless E2E_ONLY (or E2E_START_ONLY=1) picks some. */
 function selectedParts(): Set<Part> {
@@ -1014,6 +1016,8 @@ async function runAgainst(
 	if (parts.has('ai-agent')) await checkAiAgent(checks, contexts[0]);
 	// Then the same user folder in `n8n start`: the status trigger and the example pair.
 	if (parts.has('start')) await checkStatusTrigger(checks, { install, userFolder, env, emulator, timings, workflows: statusWorkflows });
+	// After the start part, whose owner setup fails once n8n has one: this part logs in as that owner.
+	if (parts.has('send-once')) await checkSendOnce(checks, { install, userFolder, workDir, env, emulator, timings });
 	// n8n 2.41's SSRF protection, as n8n 3.0 users will run it (n8n 2.8 has none).
 	if (parts.has('ssrf') && install.which === 'current') await checkSsrf(checks, { install, userFolder, workDir, emulator, media, timings });
 	return install;
