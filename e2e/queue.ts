@@ -33,6 +33,7 @@ import { N8nRest, type ExecutionDetail } from './lib/rest';
 import { setupOwner } from './lib/server';
 import { credentialsFile, CREDENTIALS, VIDEOS } from './lib/workflows';
 import { checkPacing, pacingPerWorker, PACING_RECIPIENTS, type Timed } from './queuePacing';
+import { checkSendOnce, SEND_ONCE_LIST, SEND_ONCE_ROUNDS } from './queueSendOnce';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'videos');
 /** Webhook calls made at the same moment, and recipients in each. */
@@ -273,7 +274,7 @@ async function run(checks: Checks, timings: Timing[], cleanup: Cleanup, processe
 	const workflowPath = join(workDir, 'workflow.json');
 	writeJson(credentialsPath, credentialsFile(emulator.lancepilotBaseUrl, emulator.dialog360BaseUrl, emulator.metaBaseUrl).filter((c) => ([CREDENTIALS.dialog360.id, CREDENTIALS.whatsappCloud.id] as string[]).includes((c as { id: string }).id)));
 	const workflows = buildQueueWorkflows(pacingPerWorker(WORKERS));
-	writeJson(workflowPath, [workflows.videos, workflows.pacing]);
+	writeJson(workflowPath, [workflows.videos, workflows.pacing, workflows.sendOnce]);
 	for (const [label, args] of [
 		['import:credentials', ['import:credentials', `--input=${credentialsPath}`]],
 		['import:workflow', ['import:workflow', `--input=${workflowPath}`]],
@@ -345,7 +346,8 @@ async function run(checks: Checks, timings: Timing[], cleanup: Cleanup, processe
 	await checkBinaryData(checks, postgres, details, calls, processes, pkg.name);
 
 	await checkPacing(checks, { emulator, rest, main, workers, workerConcurrency: WORKER_CONCURRENCY, time });
-	return `n8n ${install.version} on Node ${install.nodeVersion}: main + ${WORKERS} workers, PostgreSQL, Redis; ${CALLS} calls × ${RECIPIENTS_PER_CALL} recipients × ${PROVIDERS.length} providers; pacing ${WORKER_CONCURRENCY + 1} × ${PACING_RECIPIENTS} on ${WORKERS} workers`;
+	await checkSendOnce(checks, { emulator, rest, main, workers, postgres, time });
+	return `n8n ${install.version} on Node ${install.nodeVersion}: main + ${WORKERS} workers, PostgreSQL, Redis; ${CALLS} calls × ${RECIPIENTS_PER_CALL} recipients × ${PROVIDERS.length} providers; pacing ${WORKER_CONCURRENCY + 1} × ${PACING_RECIPIENTS} on ${WORKERS} workers; Send Once ${SEND_ONCE_ROUNDS} rounds × 2 × ${SEND_ONCE_LIST}`;
 }
 
 async function main(): Promise<number> {

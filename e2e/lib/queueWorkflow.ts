@@ -9,6 +9,8 @@
  *   nodes, 360dialog and Meta, which upload each video once and send it by media ID.
  * - Pacing: a JSON list of recipients; one item each; Meta sends a video link to each with a low
  *   Messages per Second, so the provider's view of several workers sending at once can be measured.
+ * - Send Once: a JSON list of recipients; one item each; 360dialog sends a video link to each with
+ *   Send Once on (its automatic key), so executions on different workers claim keys in one store.
  */
 import type { INode } from 'n8n-workflow';
 
@@ -20,7 +22,9 @@ export const QUEUE_WORKFLOW_ID = 'e2eQueueVideos01';
 export const QUEUE_WEBHOOK_PATH = 'queue-videos';
 export const PACING_WORKFLOW_ID = 'e2eQueuePacing01';
 export const PACING_WEBHOOK_PATH = 'queue-pacing';
-export { VIDEO_URL as PACING_VIDEO_URL };
+export const SEND_ONCE_WORKFLOW_ID = 'e2eQueueSendOnce';
+export const SEND_ONCE_WEBHOOK_PATH = 'queue-send-once';
+export { VIDEO_URL as PACING_VIDEO_URL, VIDEO_URL as SEND_ONCE_VIDEO_URL };
 
 export const QUEUE_NODES = {
 	webhook: 'Videos Uploaded',
@@ -39,7 +43,7 @@ export interface QueueRecipient {
 	video: (typeof VIDEO_FIELDS)[number];
 }
 
-/** One entry of the pacing webhook's JSON body `recipients`. */
+/** One entry of the JSON body `recipients` of the pacing and Send Once webhooks. */
 export interface PacingRecipient {
 	phone: string;
 	caption: string;
@@ -54,7 +58,7 @@ const VIDEO_RECIPIENTS_CODE = [
 	'}));',
 ].join('\n');
 
-const PACING_RECIPIENTS_CODE = [
+const JSON_RECIPIENTS_CODE = [
 	'// One item per recipient.',
 	'return $input.first().json.body.recipients.map((recipient) => ({ json: recipient }));',
 ].join('\n');
@@ -110,7 +114,7 @@ function workflow(id: string, name: string, nodes: INode[]): Workflow {
 	};
 }
 
-export function buildQueueWorkflows(pacingMessagesPerSecond: number): { videos: Workflow; pacing: Workflow } {
+export function buildQueueWorkflows(pacingMessagesPerSecond: number): { videos: Workflow; pacing: Workflow; sendOnce: Workflow } {
 	idCounter = 0;
 	const binary = { source: 'binary', binaryPropertyName: 'video' };
 	return {
@@ -122,12 +126,17 @@ export function buildQueueWorkflows(pacingMessagesPerSecond: number): { videos: 
 		]),
 		pacing: workflow(PACING_WORKFLOW_ID, 'E2E queue mode: Messages per Second in each worker', [
 			webhookNode(PACING_WEBHOOK_PATH, [0, 0]),
-			codeNode(PACING_RECIPIENTS_CODE, [220, 0]),
+			codeNode(JSON_RECIPIENTS_CODE, [220, 0]),
 			sendNode(QUEUE_NODES.whatsappCloud, 'whatsappCloud', [440, 0], {
 				source: 'url',
 				videoUrl: VIDEO_URL,
 				options: { messagesPerSecond: pacingMessagesPerSecond },
 			}),
+		]),
+		sendOnce: workflow(SEND_ONCE_WORKFLOW_ID, 'E2E queue mode: Send Once across workers', [
+			webhookNode(SEND_ONCE_WEBHOOK_PATH, [0, 0]),
+			codeNode(JSON_RECIPIENTS_CODE, [220, 0]),
+			sendNode(QUEUE_NODES.dialog360, 'dialog360', [440, 0], { source: 'url', videoUrl: VIDEO_URL, options: { urlDelivery: 'link', sendOnce: true } }),
 		]),
 	};
 }
