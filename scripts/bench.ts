@@ -17,7 +17,12 @@
  *  6. throughput at the provider's limit: 300 and 1,000 URL items to 360dialog at 500 ms latency,
  *     the emulator (in its own process) refusing more than 80 sends a second with Meta's 130429,
  *     default options vs Concurrency 5 (the old fixed default): messages a second at the provider
- *     as a share of the limit, throttled sends, the busiest second.
+ *     as a share of the limit, throttled sends, the busiest second;
+ *  7. Send Once's cost: 1,000 and 10,000 URL items to 360dialog at 50 ms latency (Messages per
+ *     Second 1000 on both sides), in three rounds of a first run with the option on vs off (each a
+ *     new workflow, alternating which goes first) and the Send Once workflow run again with every
+ *     item skipped: wall time (the median round's ratio), store calls and the time in them, and
+ *     the size of the row n8n keeps (the harness's copy of n8n's store).
  *
  * BENCH_SCALE (default 1) scales the item counts down for a quick look, e.g. BENCH_SCALE=0.1;
  * BENCH_ONLY picks measurements by number, e.g. BENCH_ONLY=2,3. Progress goes to stderr, the table
@@ -36,7 +41,7 @@ import type { ICredentialType, INodeParameters, INodeType } from 'n8n-workflow';
 import { busiestSecond } from '../test/emulator/rates';
 import { startEmulatorProcess, type ProcessRecord } from '../test/emulator/process';
 import type { Emulator } from '../test/emulator/server';
-import type { InputItem } from '../test/harness/engine';
+import type { InputItem, RunOptions } from '../test/harness/engine';
 import { startRemoteEmulator } from './bench-emulator';
 import { paddedMp4 } from './bench-videos';
 
@@ -66,6 +71,7 @@ function progress(message: string): void {
 /* eslint-disable @typescript-eslint/no-require-imports */
 const engine = require('../test/harness/engine') as typeof import('../test/harness/engine');
 const emulatorModule = require('../test/emulator/server') as typeof import('../test/emulator/server');
+const { processedData } = require('../test/harness/processedData') as typeof import('../test/harness/processedData');
 const { EMULATOR_DEFAULTS: D } = emulatorModule;
 
 function loadBuiltPackage(): { nodeType: INodeType; credentialTypes: ICredentialType[] } {
@@ -110,8 +116,9 @@ function credentials(emulator: EmulatorUrls) {
 	};
 }
 
-async function runNode(emulator: EmulatorUrls, parameters: INodeParameters, items: InputItem[], binaryMode: 'memory' | 'filesystem' = 'memory') {
-	const result = await engine.runWorkflow({ parameters, items, credentials: credentials(emulator), binaryMode, ...built });
+/** `workflowId` makes several runs executions of one saved workflow (by default each is a new one). */
+async function runNode(emulator: EmulatorUrls, parameters: INodeParameters, items: InputItem[], run: Pick<RunOptions, 'binaryMode' | 'workflowId'> = {}) {
+	const result = await engine.runWorkflow({ parameters, items, credentials: credentials(emulator), ...run, ...built });
 	if (result.error) throw new Error(`bench run failed: ${result.error.message}`);
 	return result;
 }
@@ -367,6 +374,21 @@ async function inspection(): Promise<void> {
 	});
 }
 
+const dialog360Url = (options: INodeParameters): INodeParameters => ({
+	provider: 'dialog360',
+	recipient: '={{ $json.phone }}',
+	source: 'url',
+	videoUrl: 'https://cdn.example.com/promo.mp4',
+	options,
+});
+const itemsFor = (count: number): InputItem[] => Array.from({ length: count }, (_, index) => ({ json: { phone: phone(index) } }));
+// The node's limiter lives as long as n8n's process and counts a send for up to 1.1 s: a pause
+// between runs starts each with an empty window at both ends.
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1200));
+/** The messages the provider accepted, from its records of one run. */
+const acceptedSends = (records: ProcessRecord[]) =>
+	records.filter((record) => record.method === 'POST' && record.path === '/messages' && record.created?.kind === 'message');
+
 /** What the provider saw of one run: its accepted sends on its own clock, and what it refused. */
 interface LimitRun {
 	ms: number;
@@ -382,24 +404,14 @@ async function providerLimit(): Promise<void> {
 	const limit = 80;
 	const latencyMs = 500;
 	const counts = [scaled(300), scaled(1000)];
-	const dialog360Url = (options: INodeParameters): INodeParameters => ({
-		provider: 'dialog360',
-		recipient: '={{ $json.phone }}',
-		source: 'url',
-		videoUrl: 'https://cdn.example.com/promo.mp4',
-		options,
-	});
-	const itemsFor = (count: number) => Array.from({ length: count }, (_, index) => ({ json: { phone: phone(index) } }));
 	// The provider is another machine, with its own clock for what arrived when (see row 2).
 	const provider = await startEmulatorProcess({ latencyMs, rateLimits: { dialog360: limit } });
-	// The node's limiter lives as long as n8n's process and counts a send for up to 1.1 s: a pause
-	// between runs starts each with an empty window at both ends.
-	const settle = () => new Promise((resolve) => setTimeout(resolve, 1200));
 	const measure = async (count: number, options: INodeParameters): Promise<LimitRun> => {
 		await provider.reset();
 		const run = await timed(() => runNode(provider, dialog360Url(options), itemsFor(count)));
-		const sends = (await provider.requests()).filter((record) => record.method === 'POST' && record.path === '/messages');
-		const accepted = sends.filter((record) => record.created?.kind === 'message');
+		const records = await provider.requests();
+		const sends = records.filter((record) => record.method === 'POST' && record.path === '/messages');
+		const accepted = acceptedSends(records);
 		const arrivals = accepted.map((record) => record.startedAt).sort((a, b) => a - b);
 		const span = (arrivals[arrivals.length - 1] - arrivals[0]) / 1000;
 		const recipientOf = (record: ProcessRecord) => (record.created?.kind === 'message' ? record.created.recipient : '');
@@ -461,6 +473,146 @@ async function providerLimit(): Promise<void> {
 	}
 }
 
+/** One run of the Send Once measurement, as the provider and n8n's store saw it. */
+interface OnceRun {
+	ms: number;
+	accepted: number;
+	skipped: number;
+	/** checkProcessedAndRecord and removeProcessed calls, i.e. round trips to n8n's database. */
+	storeCalls: number;
+	/** Time spent inside the store's calls (the harness's copy of n8n's, in this process). */
+	storeMs: number;
+}
+
+/** A first run each way (each a new workflow), then the Send Once workflow run again. */
+interface OnceRound {
+	off: OnceRun;
+	on: OnceRun;
+	rerun: OnceRun;
+	/** The Send Once workflow's row after its first run, and after the re-run. */
+	stored: string;
+	storedAfterRerun: string | undefined;
+	/** The row of the workflow without Send Once: there should be none. */
+	storedWithoutSendOnce: string | undefined;
+}
+
+async function sendOnceCost(): Promise<void> {
+	const latencyMs = 50;
+	// The default 80 a second would make 10,000 sends take two minutes a run; both sides get the
+	// same limit, so the difference is still what Send Once costs.
+	const perSecond = 1000;
+	const rounds = 3;
+	const counts = [scaled(1000), scaled(10000)];
+	// The store works in this process, on n8n's event loop as it does in n8n: its time is part of
+	// the run's, and counted apart to say where the difference goes.
+	let storeMs = 0;
+	const timedStore = <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+		async (...args: A): Promise<R> => {
+			const start = performance.now();
+			try {
+				return await call(...args);
+			} finally {
+				storeMs += performance.now() - start;
+			}
+		};
+	processedData.checkProcessedAndRecord = timedStore(processedData.checkProcessedAndRecord.bind(processedData));
+	processedData.removeProcessed = timedStore(processedData.removeProcessed.bind(processedData));
+	const storeCalls = () => processedData.calls.record + processedData.calls.remove;
+	const storedRow = (workflowId: string) => processedData.storedValue(workflowId, 'send');
+
+	const provider = await startEmulatorProcess({ latencyMs });
+	let workflows = 0;
+	const newWorkflow = () => `bench-send-once-${++workflows}`;
+	const measure = async (workflowId: string, count: number, sendOnce: boolean): Promise<OnceRun> => {
+		await provider.reset();
+		const [callsBefore, storeMsBefore] = [storeCalls(), storeMs];
+		const run = await timed(() => runNode(provider, dialog360Url({ messagesPerSecond: perSecond, sendOnce }), itemsFor(count), { workflowId }));
+		const accepted = acceptedSends(await provider.requests()).length;
+		await settle();
+		return {
+			ms: run.ms,
+			accepted,
+			skipped: run.value.items.filter((item) => item.json.status === 'skipped').length,
+			storeCalls: storeCalls() - callsBefore,
+			storeMs: storeMs - storeMsBefore,
+		};
+	};
+	// Like row 2: the two first runs of a round alternate which goes first, so load elsewhere on the
+	// machine falls on both sides of a round's ratio, and the median round decides.
+	const measureRound = async (count: number, round: number): Promise<OnceRound> => {
+		const workflowIds = { off: newWorkflow(), on: newWorkflow() };
+		const first: Partial<Record<'off' | 'on', OnceRun>> = {};
+		for (const side of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+			first[side] = await measure(workflowIds[side], count, side === 'on');
+		}
+		const stored = storedRow(workflowIds.on) ?? '';
+		const rerun = await measure(workflowIds.on, count, true);
+		return {
+			off: first.off as OnceRun,
+			on: first.on as OnceRun,
+			rerun,
+			stored,
+			storedAfterRerun: storedRow(workflowIds.on),
+			storedWithoutSendOnce: storedRow(workflowIds.off),
+		};
+	};
+	const describe = (run: OnceRun) => `${seconds(run.ms)} (${run.storeCalls} store calls, ${Math.round(run.storeMs)} ms in the store)`;
+	/** The median round by `ratio`, whose own times are shown, and the range over all rounds. */
+	const medianRound = (results: OnceRound[], ratio: (result: OnceRound) => number) => {
+		const sorted = [...results].sort((a, b) => ratio(a) - ratio(b));
+		const chosen = sorted[Math.floor(sorted.length / 2)];
+		const range = `${ratio(sorted[0]).toFixed(2)}–${ratio(sorted[sorted.length - 1]).toFixed(2)}`;
+		return { chosen, ratio: `${ratio(chosen).toFixed(2)}× (median round; rounds ${range})` };
+	};
+	const labels = ['', 'b', 'c', 'd', 'e', 'f'];
+	try {
+		// Loads the code paths once, Send Once's included.
+		await measure(newWorkflow(), 10, true);
+		for (const [index, count] of counts.entries()) {
+			const label = (row: number) => `7${labels[index * 3 + row]}`;
+			const results: OnceRound[] = [];
+			for (let round = 0; round < rounds; round++) {
+				const result = await measureRound(count, round);
+				results.push(result);
+				progress(
+					`   ${count} items, round ${round + 1}/${rounds}: off ${seconds(result.off.ms)}, on ${seconds(result.on.ms)} (${Math.round(result.on.storeMs)} ms in the store), ` +
+						`again ${seconds(result.rerun.ms)} (${Math.round(result.rerun.storeMs)} ms in the store), load ${loadavg()[0].toFixed(1)}`,
+				);
+			}
+			const { stored } = results[0];
+			const entries = stored ? (JSON.parse(stored) as { data: string[] }).data.length : 0;
+			const first = medianRound(results, (result) => result.on.ms / result.off.ms);
+			rows.push({
+				measure: `${label(0)}. ${count} URL items (360dialog), ${latencyMs} ms latency, Messages per Second ${perSecond} on both sides: first run, Send Once on vs off (${rounds} rounds)`,
+				ours: describe(first.chosen.on),
+				baseline: seconds(first.chosen.off.ms),
+				ratio: first.ratio,
+				target: `reported; ${count} messages each way`,
+				met: results.every((result) => result.on.accepted === count && result.off.accepted === count && result.storedWithoutSendOnce === undefined),
+			});
+			const again = medianRound(results, (result) => result.rerun.ms / result.off.ms);
+			rows.push({
+				measure: `${label(1)}. same, the Send Once workflow run again (every item skipped) vs the first run off`,
+				ours: describe(again.chosen.rerun),
+				baseline: seconds(again.chosen.off.ms),
+				ratio: again.ratio,
+				target: 'none sent, the stored row unchanged',
+				met: results.every((result) => result.rerun.accepted === 0 && result.rerun.skipped === count && result.storedAfterRerun === result.stored),
+			});
+			rows.push({
+				measure: `${label(2)}. same, what n8n stores after the first run (processed_data.value of the node's row)`,
+				ours: `${(stored.length / 1024).toFixed(0)} KB, ${entries} entries`,
+				baseline: 'nothing (off)',
+				ratio: `${(stored.length / entries).toFixed(1)} bytes/entry`,
+				target: 'one entry per recipient',
+				met: entries === count,
+			});
+		}
+	} finally {
+		await provider.close();
+	}
+}
+
 function printTable(): void {
 	type Column = 'measure' | 'ours' | 'baseline' | 'ratio' | 'target' | 'mark';
 	const mark = (row: Row) => row.verdict ?? (row.met ? 'yes' : 'NO');
@@ -491,6 +643,10 @@ async function main(): Promise<void> {
 			[
 				`6. throughput at the provider's limit of 80/s, ${scaled(300)} and ${scaled(1000)} URL items at 500 ms latency, default options vs Concurrency 5 (about ${Math.ceil((scaled(300) + scaled(1000)) * 0.12) + 10} s)`,
 				() => providerLimit(),
+			],
+			[
+				`7. Send Once on vs off, three rounds of ${scaled(1000)} and of ${scaled(10000)} URL items at 50 ms latency, each with a re-run that skips every item (about ${Math.ceil((scaled(1000) + scaled(10000)) * 0.008) + 30} s)`,
+				() => sendOnceCost(),
 			],
 		];
 		const chosen = sections.filter((_, index) => ONLY.length === 0 || ONLY.includes(index + 1));
