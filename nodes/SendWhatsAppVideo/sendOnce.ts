@@ -175,10 +175,17 @@ export class SendOnceClaim {
 			if (!outcome.accepted.has(itemIndex)) remove.push(key);
 		}
 		if (remove.length === 0) return;
-		try {
+		const removeAll = async () =>
 			await oneAtATime(this.scope, async () => {
 				await withRetries(this.ctx, async () => await this.ctx.helpers.removeProcessed(remove, 'node', STORE_OPTIONS));
 			});
+		try {
+			await removeAll();
+			// Another process's call that read the row before this removal writes the removed entries
+			// back (seen in queue mode: a claim's check overlapping this). Once such a call is over,
+			// removing again takes them out for good.
+			await sleep(SETTLE_MS);
+			await removeAll();
 		} catch (caught) {
 			// The sends happened; their outputs matter more. The keys stay claimed, so the next run
 			// reports those items as skipped ("mayHaveBeenSent") rather than sending them twice.

@@ -73,8 +73,10 @@ class ProcessedDataStore implements IDataDeduplicator {
 			return { new: items, processed: [] };
 		}
 		const output: IDeduplicationOutput = { new: [], processed: [] };
+		// As n8n 2.8 to 2.41 do: the entries as read, so a value twice in one call is new twice.
+		const before = new Set(row.data);
 		hashes.forEach((hash, index) => {
-			if (row.data.includes(hash)) output.processed.push(items[index]);
+			if (before.has(hash)) output.processed.push(items[index]);
 			else {
 				output.new.push(items[index]);
 				row.data.push(hash);
