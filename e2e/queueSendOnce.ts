@@ -256,6 +256,11 @@ export async function checkSendOnce(checks: Checks, ctx: SendOnceContext): Promi
 		rounds.every((r) => r.checkAnswer.status === 200 && r.checkAnswer.items.length === UNION && r.checkAnswer.items.every((item) => item.status === 'skipped')),
 		rounds.map((r) => ({ round: r.round, status: r.checkAnswer.status, items: countBy(r.checkAnswer.items.map((item) => `${item.status} ${item.reason ?? ''}`)), text: r.checkAnswer.status === 200 ? undefined : r.checkAnswer.text })),
 	);
+	checks.equal(
+		"after each round n8n's row holds only sent keys and the filler: no pending mark or claim token left behind",
+		byRound((r) => (r.store.other > 0 ? [r.store.other] : [])),
+		[],
+	);
 	checks.equal('every message of the rounds was the video link', [...new Set(rounds.flatMap((r) => r.links))], [SEND_ONCE_VIDEO_URL]);
 	const ranBy = workers.map((w) => ({ label: w.label, rounds: rounds.filter((r) => r.runs.some((run) => run.worker === w.label)).map((r) => r.round) }));
 	checks.ok(`both workers ran executions of the workflow (${ranBy.map((w) => `${w.label}: rounds ${w.rounds.join(',') || '-'}`).join('; ')})`, ranBy.every((w) => w.rounds.length > 0), ranBy);

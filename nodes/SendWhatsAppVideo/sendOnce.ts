@@ -197,7 +197,7 @@ export class SendOnceClaim {
 function checkStoreAvailable(ctx: IExecuteFunctions, items: number): void {
 	if (typeof ctx.helpers.checkProcessedAndRecord !== 'function' || typeof ctx.helpers.removeProcessed !== 'function') {
 		throw new NodeOperationError(ctx.getNode(), "Send Once needs n8n's deduplication helpers, which this n8n does not have", {
-			description: 'Nothing was sent. Update n8n (every n8n 2.x has them), or turn Options → Send Once off.',
+			description: 'Nothing was sent. Update n8n (2.8.4 and later have them), or turn Options → Send Once off.',
 		});
 	}
 	if (!ctx.getWorkflow().id) {
