@@ -7,7 +7,7 @@
  */
 import type { Emulator, RecordedRequest } from '../test/emulator/server';
 import type { Checks } from './lib/checks';
-import { executionsRunBy, webhookRegistered, type QueueMain, type QueueProcess } from './lib/queueCluster';
+import { executionsRunBy, postRecipients, webhookRegistered, type QueueMain, type QueueProcess } from './lib/queueCluster';
 import { PACING_VIDEO_URL, PACING_WEBHOOK_PATH, PACING_WORKFLOW_ID, type PacingRecipient } from './lib/queueWorkflow';
 import { log } from './lib/n8n';
 import type { N8nRest } from './lib/rest';
@@ -70,16 +70,7 @@ export async function checkPacing(checks: Checks, ctx: PacingContext): Promise<v
 	);
 	const answers = await time(`${callCount} pacing calls of ${PACING_RECIPIENTS} messages on ${workerCount} workers at ${perWorker}/s each`, () =>
 		Promise.all(
-			batches.map(async (recipients) => {
-				const response = await fetch(`${main.url}/webhook/${PACING_WEBHOOK_PATH}`, {
-					method: 'POST',
-					headers: { 'Content-Type': 'application/json' },
-					body: JSON.stringify({ recipients }),
-					signal: AbortSignal.timeout(120_000),
-				});
-				const text = await response.text();
-				return { status: response.status, items: response.ok ? (JSON.parse(text) as Array<Record<string, unknown>>) : [], text: text.slice(0, 300) };
-			}),
+			batches.map(async (recipients) => await postRecipients(main, PACING_WEBHOOK_PATH, recipients)),
 		),
 	);
 	emulator.setRateLimit('whatsappCloud', undefined);

@@ -15,7 +15,7 @@ import type { Emulator, RecordedRequest } from '../test/emulator/server';
 import type { Checks } from './lib/checks';
 import { log } from './lib/n8n';
 import type { Postgres } from './lib/postgres';
-import { executionsRunBy, webhookRegistered, type QueueMain, type QueueProcess } from './lib/queueCluster';
+import { executionsRunBy, postRecipients, webhookRegistered, type QueueMain, type QueueProcess, type WebhookAnswer } from './lib/queueCluster';
 import { QUEUE_NODES, SEND_ONCE_VIDEO_URL, SEND_ONCE_WEBHOOK_PATH, SEND_ONCE_WORKFLOW_ID, type PacingRecipient } from './lib/queueWorkflow';
 import { unflatten, type N8nRest, type StoredItem } from './lib/rest';
 import type { Timed } from './queuePacing';
@@ -45,12 +45,6 @@ export interface SendOnceContext {
 	time: Timed;
 }
 
-interface Answer {
-	status: number;
-	items: Array<Record<string, unknown>>;
-	text: string;
-}
-
 /** One of a round's two executions, as n8n stored it. */
 interface SendRun {
 	id: string;
@@ -67,7 +61,7 @@ interface SendRun {
 
 interface Round {
 	round: number;
-	answers: Answer[];
+	answers: WebhookAnswer[];
 	runs: SendRun[];
 	/** The video links of the round's messages. */
 	links: string[];
@@ -79,7 +73,7 @@ interface Round {
 	lost: string[];
 	skipped: Record<string, number>;
 	accepted: number;
-	checkAnswer: Answer;
+	checkAnswer: WebhookAnswer;
 	/** The store's row after the check run: entries that are sent keys, the filler, anything else. */
 	store: StoreCensus;
 }
@@ -96,16 +90,7 @@ function countBy(values: string[]): Record<string, number> {
 	return counts;
 }
 
-async function post(main: QueueMain, recipients: PacingRecipient[]): Promise<Answer> {
-	const response = await fetch(`${main.url}/webhook/${SEND_ONCE_WEBHOOK_PATH}`, {
-		method: 'POST',
-		headers: { 'Content-Type': 'application/json' },
-		body: JSON.stringify({ recipients }),
-		signal: AbortSignal.timeout(120_000),
-	});
-	const text = await response.text();
-	return { status: response.status, items: response.ok ? (JSON.parse(text) as Array<Record<string, unknown>>) : [], text: text.slice(0, 300) };
-}
+const post = async (main: QueueMain, recipients: PacingRecipient[]): Promise<WebhookAnswer> => await postRecipients(main, SEND_ONCE_WEBHOOK_PATH, recipients);
 
 type RunData = Record<string, Array<{ startTime?: number; executionTime?: number; data?: { main?: StoredItem[][] } }>>;
 

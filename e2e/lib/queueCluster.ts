@@ -153,3 +153,23 @@ export async function webhookRegistered(main: QueueMain, path: string, timeoutMs
 export function executionsRunBy(worker: QueueProcess): string[] {
 	return [...worker.output().matchAll(/Worker started execution (\d+) \(job/g)].map((m) => m[1]);
 }
+
+/** What a webhook of a workflow that answers with its last node's items gave back. */
+export interface WebhookAnswer {
+	status: number;
+	items: Array<Record<string, unknown>>;
+	/** The start of the body, to show when the call failed. */
+	text: string;
+}
+
+/** Posts a recipient list to a production webhook of the main process and reads the items it answers with. */
+export async function postRecipients(main: QueueMain, path: string, recipients: unknown[]): Promise<WebhookAnswer> {
+	const response = await fetch(`${main.url}/webhook/${path}`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify({ recipients }),
+		signal: AbortSignal.timeout(120_000),
+	});
+	const text = await response.text();
+	return { status: response.status, items: response.ok ? (JSON.parse(text) as Array<Record<string, unknown>>) : [], text: text.slice(0, 300) };
+}

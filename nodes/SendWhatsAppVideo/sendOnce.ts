@@ -19,12 +19,12 @@ import type { PlannedItem, RunSettings } from './plan';
 import { binaryContentKey } from './send';
 
 /** Why an item was not sent: its key was used before, or is being used by another execution now. */
-export type SkipReason = 'alreadySent' | 'mayHaveBeenSent' | 'duplicateInRun';
+type SkipReason = 'alreadySent' | 'mayHaveBeenSent' | 'duplicateInRun';
 
 /** How many entries n8n keeps for this node; the oldest are forgotten first. */
-export const SEND_ONCE_MAX_ENTRIES = 100_000;
+const SEND_ONCE_MAX_ENTRIES = 100_000;
 /** A run claims a key and its pending mark per item, plus its token, within the entries kept. */
-export const SEND_ONCE_MAX_ITEMS = Math.floor((SEND_ONCE_MAX_ENTRIES - 1) / 2);
+const SEND_ONCE_MAX_ITEMS = Math.floor((SEND_ONCE_MAX_ENTRIES - 1) / 2);
 /**
  * How long a claim waits before checking it was not overwritten: longer than any other writer
  * takes from reading the row to writing it back (a few milliseconds on a healthy database).
@@ -93,7 +93,7 @@ async function withRetries<T>(ctx: IExecuteFunctions, call: () => Promise<T>): P
 	}
 }
 
-export interface SendOnceEntry {
+interface SendOnceEntry {
 	itemIndex: number;
 	key: string;
 }
