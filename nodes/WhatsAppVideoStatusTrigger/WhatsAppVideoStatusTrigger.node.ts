@@ -107,14 +107,16 @@ export class WhatsAppVideoStatusTrigger implements INodeType {
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const provider = providerOf(this);
 		const verdict = await provider.statusWebhook.verify(this);
+		// Handshakes and refusals are answered by the provider's check and start nothing.
 		if (verdict.kind === 'answered') return { noWebhookResponse: true };
 		const wanted = new Set(this.getNodeParameter('statuses', STATUSES) as string[]);
 		const events = provider.statusWebhook.readStatuses(this.getBodyData()).filter((event) => wanted.has(event.status));
 		const fresh = firstSightings(`${this.getWorkflow().id ?? ''}:${this.getNode().name}`, this.getWorkflowStaticData('node'), events);
-		// Answer here, before n8n starts the execution: n8n then saves the static data (the memory of
-		// statuses seen) first, and the provider gets its 200 at once.
-		this.getResponseObject().status(200).json({ received: events.length, new: fresh.length });
-		if (fresh.length === 0) return { noWebhookResponse: true };
-		return { noWebhookResponse: true, workflowData: [this.helpers.returnJsonArray(fresh)] };
+		// n8n answers (200 with this body), as for its Webhook node's "Respond Immediately": after it has
+		// started the execution, so a burst of deliveries waits at the door instead of piling up inside
+		// n8n as executions not yet started.
+		const webhookResponse = { received: events.length, new: fresh.length };
+		if (fresh.length === 0) return { webhookResponse };
+		return { webhookResponse, workflowData: [this.helpers.returnJsonArray(fresh)] };
 	}
 }

@@ -5,6 +5,8 @@ import { runWorkflow } from '../../harness/engine';
 import { D, emulatorCredentials, phone, useEmulator } from '../../harness/setup';
 import type { TriggerServer } from '../../harness/triggerServer';
 import { startTriggerServer } from '../../harness/triggerServer';
+import { PERSISTED, SAVE_EVERY_MS, STORED_FIELD } from '../../../nodes/WhatsAppVideoStatusTrigger/recentStatuses';
+import { sharedWorkflow, status, statusBody } from './n8nProcesses';
 
 const emulator = useEmulator();
 const servers: TriggerServer[] = [];
@@ -46,6 +48,15 @@ async function sendVideos(provider: string, recipients: string[]) {
 }
 
 const statusesOf = (server: TriggerServer) => server.executions().flat();
+
+/** Stops n8n's clock (Date only: timers and I/O run as usual); `clock.advance(ms)` moves it. */
+function stoppedClock() {
+	jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+	return { advance: (ms: number) => jest.setSystemTime(Date.now() + ms) };
+}
+afterEach(() => jest.useRealTimers());
+
+const pairs = (items: IDataObject[] | undefined) => (items ?? []).map((item) => `${String(item.messageId)} ${String(item.status)}`);
 
 describe('WhatsApp Video Status Trigger', () => {
 	test('is a trigger with the public contract: type, provider values, statuses and both webhooks', () => {
@@ -246,5 +257,107 @@ describe('WhatsApp Video Status Trigger', () => {
 			expect(statusesOf(server)[0].errors).toEqual([expect.objectContaining({ code: 131026, hint: expect.stringContaining('may not be on WhatsApp') })]);
 		});
 
+	});
+
+	describe('n8n answers the delivery; repeats are caught in this process, in another and after a restart', () => {
+		test('n8n answers each delivery, not the trigger: 200 with what arrived and what was new, after starting the execution', async () => {
+			const n8n = sharedWorkflow().startProcess();
+			const body = statusBody([status('wamid.A', 'sent'), status('wamid.B', 'sent')]);
+
+			const first = await n8n.post(body);
+			const again = await n8n.post(body);
+
+			expect([first.answeredByNode, first.status, first.body, pairs(first.items)]).toEqual([false, 200, { received: 2, new: 2 }, ['wamid.A sent', 'wamid.B sent']]);
+			expect([again.answeredByNode, again.status, again.body, again.items]).toEqual([false, 200, { received: 2, new: 0 }, undefined]);
+		});
+
+		test("Meta's verification and a badly signed post are answered by the trigger itself, start nothing and write nothing", async () => {
+			const workflow = sharedWorkflow();
+			const n8n = workflow.startProcess();
+
+			const verified = await n8n.verify('my-verify-token', 'challenge-123');
+			const refused = await n8n.verify('not-it', 'challenge-123');
+			const forged = await n8n.post(statusBody([status('wamid.A', 'read')]), { signature: 'invalid' });
+
+			expect([verified.answeredByNode, verified.status, verified.body]).toEqual([true, 200, 'challenge-123']);
+			expect([refused.answeredByNode, refused.status]).toEqual([true, 403]);
+			expect([forged.answeredByNode, forged.status]).toEqual([true, 401]);
+			expect(n8n.executions).toEqual([]);
+			expect(workflow.database.writes).toBe(0);
+		});
+
+		test('the same status delivered ten times at the same moment to one process is one execution', async () => {
+			const n8n = sharedWorkflow().startProcess();
+
+			await Promise.all(Array.from({ length: 10 }, async () => await n8n.post(statusBody([status('wamid.A', 'delivered')]))));
+
+			expect(n8n.executions.map(pairs)).toEqual([['wamid.A delivered']]);
+		});
+
+		test('a repeat that reaches another n8n process, or arrives after a restart, is not a second event', async () => {
+			const workflow = sharedWorkflow();
+			const first = workflow.startProcess();
+			const second = workflow.startProcess();
+
+			const original = await first.post(statusBody([status('wamid.A', 'read')]));
+			const elsewhere = await second.post(statusBody([status('wamid.A', 'read'), status('wamid.A', 'delivered')]));
+			const restarted = workflow.startProcess();
+			const afterRestart = await restarted.post(statusBody([status('wamid.A', 'read'), status('wamid.A', 'delivered')]));
+
+			expect(pairs(original.items)).toEqual(['wamid.A read']);
+			expect([elsewhere.body, pairs(elsewhere.items)]).toEqual([{ received: 2, new: 1 }, ['wamid.A delivered']]);
+			expect([afterRestart.body, afterRestart.items]).toEqual([{ received: 2, new: 0 }, undefined]);
+		});
+
+		test('the static data is written at most once a second per process, whatever the rate: a status let through since is written with the next delivery after that second, and until then a repeat in another process is a second event', async () => {
+			const clock = stoppedClock();
+			const workflow = sharedWorkflow();
+			const n8n = workflow.startProcess();
+
+			for (let i = 0; i < 200; i += 1) await n8n.post(statusBody([status(`wamid.${i}`, 'sent')]));
+			const writesInTheBurst = workflow.database.writes;
+			const beforeTheNextWrite = workflow.startProcess();
+			const unwritten = await beforeTheNextWrite.post(statusBody([status('wamid.199', 'sent')]));
+			clock.advance(SAVE_EVERY_MS);
+			await n8n.post(statusBody([status('wamid.200', 'sent')]));
+			const restarted = workflow.startProcess();
+			const repeats = await Promise.all(Array.from({ length: 201 }, async (_, i) => await restarted.post(statusBody([status(`wamid.${i}`, 'sent')]))));
+
+			expect(n8n.executions).toHaveLength(201);
+			expect(writesInTheBurst).toBe(1);
+			expect(pairs(unwritten.items)).toEqual(['wamid.199 sent']);
+			// The burst's one write, the other process's first, and the next delivery's after the second.
+			expect(workflow.database.writes).toBe(3);
+			expect(String(workflow.stored()[STORED_FIELD])).toHaveLength(201 * 12);
+			expect(repeats.filter((answer) => answer.items)).toEqual([]);
+		});
+
+		test(`the static data keeps the newest ${PERSISTED} statuses, so its size stays fixed however many arrive`, async () => {
+			const workflow = sharedWorkflow();
+			const n8n = workflow.startProcess();
+			const many = Array.from({ length: PERSISTED + 1000 }, (_, i) => status(`wamid.${i}`, 'delivered'));
+
+			const all = await n8n.post(statusBody(many));
+			const restarted = workflow.startProcess();
+			const newest = await restarted.post(statusBody(many.slice(1000)));
+			const oldest = await restarted.post(statusBody(many.slice(0, 1000)));
+
+			expect(all.body).toEqual({ received: PERSISTED + 1000, new: PERSISTED + 1000 });
+			expect(String(workflow.stored()[STORED_FIELD])).toHaveLength(PERSISTED * 12);
+			expect(newest.body).toEqual({ received: PERSISTED, new: 0 });
+			expect(oldest.body).toEqual({ received: 1000, new: 1000 });
+		});
+
+		test('statuses an earlier version remembered (recentStatuses) are still caught, and that list is replaced at the next write', async () => {
+			const workflow = sharedWorkflow();
+			workflow.database.staticData = JSON.stringify({ 'node:WhatsApp Video Status Trigger': { recentStatuses: ['wamid.OLD|read'] } });
+			const n8n = workflow.startProcess();
+
+			const old = await n8n.post(statusBody([status('wamid.OLD', 'read')]));
+			const next = await n8n.post(statusBody([status('wamid.NEW', 'read')]));
+
+			expect([old.items, pairs(next.items)]).toEqual([undefined, ['wamid.NEW read']]);
+			expect(Object.keys(workflow.stored())).toEqual([STORED_FIELD]);
+		});
 	});
 });
