@@ -14,6 +14,7 @@ import { SentLedger } from './ledger';
 import type { PlannedItem } from './plan';
 import { planItem, runSettings } from './plan';
 import { PROVIDERS } from './providers';
+import { recipientLane } from './recipientOrder';
 import { fingerprintOf, sendPlanned } from './send';
 import { SendOnceClaim, sendOnceKeyOf, skippedJson } from './sendOnce';
 import { searchTemplates } from './templateSearch';
@@ -118,8 +119,9 @@ export class SendWhatsAppVideo implements INodeType {
 			planned[itemIndex] = undefined;
 		}
 
-		// Send with bounded concurrency. Without Continue On Fail the first failure stops new sends;
-		// those already in flight finish, and the error says which items went out.
+		// Send with bounded concurrency, each recipient's items one at a time in input order. Without
+		// Continue On Fail the first failure stops new sends; those already in flight finish, and the
+		// error says which items went out.
 		const failures: Array<{ error: NodeError; itemIndex: number }> = [];
 		const accepted = new Set<number>();
 		const uncertain = new Set<number>();
@@ -127,8 +129,10 @@ export class SendWhatsAppVideo implements INodeType {
 		await runPool(
 			queue,
 			settings.concurrency,
-			async (itemIndex) => {
+			(itemIndex) => recipientLane(settings, planned[itemIndex] as PlannedItem),
+			async (itemIndex, standAside) => {
 				const plan = planned[itemIndex] as PlannedItem;
+				plan.context.standAside = standAside;
 				const fingerprint = fingerprints[itemIndex];
 				try {
 					const outcome = ledger.replay(node, itemIndex, fingerprint) ?? (await sendPlanned(this, settings, plan));

@@ -4,7 +4,7 @@
  * goes out. A binary is located here but read only when its turn to send comes.
  */
 import type { IExecuteFunctions } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import type { BinaryVideoRef } from './media';
 import { locateBinaryVideo } from './media';
@@ -234,6 +234,8 @@ export async function planItem(ctx: IExecuteFunctions, settings: RunSettings, co
 		pacing: settings.pacing,
 		uploadedMedia: settings.uploadedMedia,
 		templateLists: settings.templateLists,
+		// Until the pool hands the item a way to lend its place while it waits.
+		standAside: sleep,
 	};
 	const target = settings.provider.target(ctx, requestContext);
 	const messageType: MessageType = ctx.getNodeParameter('messageType', context.itemIndex, 'video') === 'template' ? 'template' : 'video';

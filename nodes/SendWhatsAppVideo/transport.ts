@@ -15,6 +15,8 @@ import { unpaced } from './pacing';
 import { ssrfAllowHint, ssrfReason, ssrfRefusal } from './ssrf';
 import type { TemplateDefinition } from './templates';
 import type { FieldContext } from './validation';
+import type { WaitReason } from './waitAdvice';
+import { adviceMs, waitReasonOf } from './waitAdvice';
 
 /** A credential's Base URL without the trailing slashes people paste. */
 export function credentialBaseUrl(credentials: ICredentialDataDecryptedObject): string {
@@ -133,7 +135,10 @@ function hostOf(url: string): string {
 export interface RetryPolicy {
 	/** Total time an item may take, retries included. */
 	budgetMs: number;
-	/** Further attempts after the first, only where the provider cannot have accepted the message. */
+	/**
+	 * Further attempts after the first, only where the provider cannot have accepted the message.
+	 * Refusals that ask to wait (see waitAdvice.ts) are bounded by the budget instead.
+	 */
 	maxRetries: number;
 	/** Per request; a send that times out is not retried, since it may have gone through. */
 	timeoutMs: number;
@@ -153,6 +158,11 @@ export interface RequestContext extends FieldContext {
 	uploadedMedia: Map<string, Promise<string>>;
 	/** Template listings read in this run, by account: each is read once, however many items use it. */
 	templateLists: Map<string, Promise<TemplateDefinition[]>>;
+	/**
+	 * Waits out a refusal that concerns only this item's recipient; in a run, other items use its
+	 * place in the pool meanwhile, so one busy recipient does not slow the others down.
+	 */
+	standAside(ms: number): Promise<void>;
 }
 
 /** For requests outside a run (the editor's pickers, activating a trigger): a few quick tries, nothing shared with runs. */
@@ -165,6 +175,7 @@ export function singleRequestContext(node: INode): RequestContext {
 		pacing: unpaced(),
 		uploadedMedia: new Map(),
 		templateLists: new Map(),
+		standAside: sleep,
 	};
 }
 
@@ -200,7 +211,7 @@ function backoffMs(retryNumber: number): number {
 
 type Attempt =
 	| { ok: true; body: object }
-	| { ok: false; error: NodeApiError; retryable: boolean; retryAfterMs?: number };
+	| { ok: false; error: NodeApiError; retryable: boolean; retryAfterMs?: number; wait?: WaitReason };
 
 /**
  * Sends one request to a provider with the node's credential and returns the parsed JSON body of
@@ -314,18 +325,41 @@ export async function callProvider(
 			ok: false,
 			retryable,
 			retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+			wait: statusCode < 500 ? waitReasonOf(parsed) : undefined,
 			error: fail(message, description, { statusCode, body: parsed as JsonObject }, statusCode, outcomeUnknown),
 		};
 	};
 
-	for (let retryNumber = 0; ; retryNumber++) {
+	const retrying = (attempts: number, waitMs: number, error: NodeApiError) =>
+		ctx.logger.warn(
+			`${wire.displayName} ${request.method} ${request.path.split('/')[1] ?? ''}: retrying item ${context.itemIndex} in ${Math.round(waitMs)} ms (attempt ${attempts} failed: ${error.message})`,
+		);
+	let retryNumber = 0;
+	let waits = 0;
+	let budgetSpent = false;
+	for (let attempts = 1; ; attempts++) {
 		const result = await attempt();
 		if (result.ok) return result.body;
 		const { error } = result;
+		if (result.wait) {
+			// WhatsApp asked to wait, not to give up: try again on Meta's schedule while the item's
+			// Time Budget lasts, the last time when it runs out rather than failing with time left.
+			const remainingMs = context.retry.deadline - Date.now();
+			if (budgetSpent || remainingMs <= 0) {
+				error.message = `${error.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: the item's time budget of ${Math.round(context.retry.budgetMs / 1000)} s is used up)`;
+				throw error;
+			}
+			const advisedMs = adviceMs(result.wait, waits++);
+			budgetSpent = advisedMs >= remainingMs;
+			const waitMs = Math.min(advisedMs, remainingMs);
+			retrying(attempts, waitMs, error);
+			// A busy recipient holds back only its own messages; a number mid-upgrade refuses every send.
+			await (result.wait === 'pairRate' ? context.standAside(waitMs) : sleep(waitMs));
+			continue;
+		}
 		if (!result.retryable) throw error;
-		const attempts = retryNumber + 1;
 		if (retryNumber >= context.retry.maxRetries) {
-			if (retryNumber > 0) error.message = `${error.message} (gave up after ${attempts} attempts)`;
+			if (attempts > 1) error.message = `${error.message} (gave up after ${attempts} attempts)`;
 			throw error;
 		}
 		if (result.retryAfterMs !== undefined && result.retryAfterMs > RETRY_AFTER_CAP_MS) {
@@ -337,9 +371,8 @@ export async function callProvider(
 			error.message = `${error.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: the next retry would pass the item's time budget)`;
 			throw error;
 		}
-		ctx.logger.warn(
-			`${wire.displayName} ${request.method} ${request.path.split('/')[1] ?? ''}: retrying item ${context.itemIndex} in ${Math.round(waitMs)} ms (attempt ${attempts} failed: ${error.message})`,
-		);
+		retrying(attempts, waitMs, error);
+		retryNumber++;
 		await sleep(waitMs);
 	}
 }

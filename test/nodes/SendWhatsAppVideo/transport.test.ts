@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 
+import { metaErrorBody } from '../../emulator/server';
 import { runWorkflow } from '../../harness/engine';
 import { D, emulatorCredentials, providerFailure, useEmulator, videoItem } from '../../harness/setup';
 
@@ -76,5 +77,47 @@ describe('secrets never appear in outputs or errors', () => {
 		expect(result.error?.message).toBe('360dialog rejected the API key (403 key [redacted] lacks permission)');
 		expect(JSON.stringify(result.run)).not.toContain(key);
 		expect(JSON.stringify(result.error, Object.getOwnPropertyNames(result.error))).not.toContain(key);
+	});
+});
+
+describe('WhatsApp\'s "wait" refusals are waited out within the Time Budget per Item', () => {
+	/** Attempts at the emulator for the item, in arrival order. */
+	const attempts = () => emulator().requests.filter((request) => request.path === '/messages').sort((a, b) => a.startedAt - b.startedAt);
+
+	test('131056 (too many messages to this recipient) is retried after Meta\'s 1 s, then 4 s, even with Max Retries 0, and the video goes out once', async () => {
+		emulator().injectFault({ provider: 'dialog360', path: '/messages', kind: 'status', status: 400, body: metaErrorBody(131056, 'Pair rate limit hit'), times: 2 });
+
+		const result = await runWorkflow({ parameters: { ...dialog360, options: { maxRetries: 0 } }, items: [{}], credentials: emulatorCredentials(emulator()) });
+
+		expect(result.error).toBeUndefined();
+		expect(result.items[0].json.status).toBe('accepted');
+		expect(emulator().messagesCreated()).toHaveLength(1);
+		const [first, second, third] = attempts();
+		expect(second.startedAt - first.finishedAt).toBeGreaterThanOrEqual(995);
+		expect(third.startedAt - second.finishedAt).toBeGreaterThanOrEqual(3995);
+	});
+
+	test('131057 (number being upgraded) is retried after 1 s and the video goes out once', async () => {
+		emulator().injectFault({ provider: 'dialog360', path: '/messages', kind: 'status', status: 400, body: metaErrorBody(131057, 'Business account is in maintenance mode') });
+
+		const result = await runWorkflow({ parameters: dialog360, items: [{}], credentials: emulatorCredentials(emulator()) });
+
+		expect(result.items[0].json.status).toBe('accepted');
+		expect(emulator().messagesCreated()).toHaveLength(1);
+		const [first, second] = attempts();
+		expect(second.startedAt - first.finishedAt).toBeGreaterThanOrEqual(995);
+	});
+
+	test('a recipient still refused when the Time Budget runs out: one last try at the end of the budget, then an error that says so', async () => {
+		emulator().injectFault({ provider: 'dialog360', path: '/messages', kind: 'status', status: 400, body: metaErrorBody(131056, 'Pair rate limit hit'), times: Infinity });
+
+		const result = await runWorkflow({ parameters: { ...dialog360, options: { timeBudgetSeconds: 2 } }, items: [{}], credentials: emulatorCredentials(emulator()), continueOnFail: true });
+
+		expect(result.items[0].json.error).toMatch(/\(gave up after 3 attempts: the item's time budget of 2 s is used up\)$/);
+		expect(result.items[0].json.description).toMatch(/Nothing was sent to the recipient/);
+		const [first, , last] = attempts();
+		// At the end of the 2 s budget: neither given up after the 1 s wait nor kept for Meta's next 4 s.
+		expect(last.startedAt - first.startedAt).toBeGreaterThan(1900);
+		expect(emulator().messagesCreated()).toEqual([]);
 	});
 });

@@ -34,9 +34,9 @@ describe('360dialog errors: both shapes become NodeApiErrors', () => {
 		[131052, /could not download the media.*URL Delivery to "Download and Upload"/],
 		[100, /A parameter was invalid/],
 	])('code %i comes with plain-language advice', async (code, advice) => {
-		emulator().injectFault({ provider: 'dialog360', path: '/messages', kind: 'status', status: 400, body: metaErrorBody(code, 'details here') });
-		// Throttling codes are retried by default; here the advice itself is under test.
-		const error = await providerFailure(emulator(), { ...dialog360, options: { maxRetries: 0 } });
+		emulator().injectFault({ provider: 'dialog360', path: '/messages', kind: 'status', status: 400, body: metaErrorBody(code, 'details here'), times: 2 });
+		// Throttling codes are retried by default (131056 for as long as the Time Budget lasts); here the advice itself is under test.
+		const error = await providerFailure(emulator(), { ...dialog360, options: { maxRetries: 0, timeBudgetSeconds: 1 } });
 		expect(error.message).toMatch(new RegExp(`^WhatsApp error ${code}: `));
 		expect(error.description).toMatch(advice);
 	});
