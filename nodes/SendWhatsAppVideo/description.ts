@@ -5,6 +5,8 @@
  */
 import type { INodeCredentialDescription, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
+import { BODY_TEXT_FIELD, FOOTER_TEXT_FIELD, INTERACTIVE_LIMITS, LINK_TEXT_FIELD, LINK_URL_FIELD, REPLY_BUTTONS_FIELD } from './interactive';
+import { MESSAGE_TYPE_FIELD, MESSAGE_TYPE_OPTIONS } from './messageTypes';
 import type { ProviderCapabilities, SourceKind, VideoProvider } from './providers/types';
 
 const SOURCE_OPTIONS: Record<SourceKind, INodePropertyOptions> = {
@@ -25,7 +27,7 @@ const SOURCE_OPTIONS: Record<SourceKind, INodePropertyOptions> = {
 	},
 };
 
-type Capability = Exclude<keyof ProviderCapabilities, 'sources'>;
+type Capability = Exclude<keyof ProviderCapabilities, 'sources' | 'messageTypes'>;
 
 function namesOf(providers: readonly VideoProvider[], can: (provider: VideoProvider) => boolean): string[] {
 	return providers.filter(can).map((provider) => provider.name);
@@ -65,6 +67,108 @@ function sourceFields(providers: readonly VideoProvider[]): INodeProperties[] {
 		displayOptions: { show: { provider: names } },
 	}));
 }
+
+/** One Message Type picker per distinct set of message types, each offering only what its providers can send. */
+function messageTypeFields(providers: readonly VideoProvider[]): INodeProperties[] {
+	const byTypes = new Map<string, { types: ProviderCapabilities['messageTypes']; names: string[] }>();
+	for (const provider of providers) {
+		const key = provider.can.messageTypes.join(',');
+		const group = byTypes.get(key) ?? { types: provider.can.messageTypes, names: [] };
+		group.names.push(provider.name);
+		byTypes.set(key, group);
+	}
+	return [...byTypes.values()].map(({ types, names }) => ({
+		displayName: MESSAGE_TYPE_FIELD,
+		name: 'messageType',
+		type: 'options',
+		noDataExpression: true,
+		options: types.map((type) => MESSAGE_TYPE_OPTIONS[type]),
+		default: 'video',
+		description: 'Scheduled sends to people who have not written in the last 24 hours need a template',
+		displayOptions: { show: { provider: names } },
+	}));
+}
+
+const INTERACTIVE_ONLY = { show: { messageType: ['buttons', 'ctaUrl'] } };
+const REPLY_BUTTONS_ONLY = { show: { messageType: ['buttons'] } };
+const LINK_BUTTON_ONLY = { show: { messageType: ['ctaUrl'] } };
+
+/** The text and buttons of the interactive message types, shown under the video. */
+const interactiveFields: INodeProperties[] = [
+	{
+		displayName: BODY_TEXT_FIELD,
+		name: 'bodyText',
+		type: 'string',
+		required: true,
+		default: '',
+		typeOptions: { rows: 3 },
+		placeholder: 'e.g. Would you like a demo?',
+		description: `Text shown under the video, at most ${INTERACTIVE_LIMITS.body} characters`,
+		displayOptions: INTERACTIVE_ONLY,
+	},
+	{
+		displayName: FOOTER_TEXT_FIELD,
+		name: 'footerText',
+		type: 'string',
+		default: '',
+		description: `Small grey text under the body, at most ${INTERACTIVE_LIMITS.footer} characters. Leave empty for none.`,
+		displayOptions: INTERACTIVE_ONLY,
+	},
+	{
+		displayName: REPLY_BUTTONS_FIELD,
+		name: 'replyButtons',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true, sortable: true, minRequiredFields: 1, maxAllowedFields: INTERACTIVE_LIMITS.buttons },
+		placeholder: 'Add button',
+		default: {},
+		description: `1 to ${INTERACTIVE_LIMITS.buttons} buttons the recipient answers with; the answer carries the button's ID`,
+		displayOptions: REPLY_BUTTONS_ONLY,
+		options: [
+			{
+				displayName: 'Button',
+				name: 'button',
+				values: [
+					{
+						displayName: 'ID',
+						name: 'id',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. yes',
+						description: `Returned with the recipient's answer, at most ${INTERACTIVE_LIMITS.buttonId} characters; each button needs its own`,
+					},
+					{
+						displayName: 'Title',
+						name: 'title',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. Yes',
+						description: `Text on the button, at most ${INTERACTIVE_LIMITS.buttonTitle} characters`,
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: LINK_TEXT_FIELD,
+		name: 'ctaDisplayText',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. Book now',
+		description: `Text on the button, at most ${INTERACTIVE_LIMITS.linkText} characters`,
+		displayOptions: LINK_BUTTON_ONLY,
+	},
+	{
+		displayName: LINK_URL_FIELD,
+		name: 'ctaUrl',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. https://shop.example.com/book',
+		description: 'The http(s) address the button opens. The video of this message type goes by link only: set Video Source to URL.',
+		displayOptions: LINK_BUTTON_ONLY,
+	},
+];
 
 function optionsCollection(providers: readonly VideoProvider[]): INodeProperties {
 	const providersThatCan = (capability: Capability) => namesOf(providers, (provider) => provider.can[capability]);
@@ -126,7 +230,7 @@ function optionsCollection(providers: readonly VideoProvider[]): INodeProperties
 				typeOptions: { minValue: 0, maxValue: 10 },
 				default: 3,
 				description:
-					'How often to retry when the provider is throttling or unavailable (429, 503) or the connection never reached it. A send whose outcome is unknown is never retried, so no one gets the video twice.',
+					'How often to retry when the provider is throttling or unavailable (429, 130429, 503) or the connection never reached it. WhatsApp\'s "wait" codes (131056 too many messages to one person, 131057 number being upgraded) are retried as WhatsApp advises until Time Budget per Item runs out instead. A send whose outcome is unknown is never retried, so no one gets the video twice.',
 			},
 			{
 				displayName: 'Messages per Second',
@@ -278,26 +382,7 @@ export function sendNodeProperties(providers: readonly VideoProvider[]): INodePr
 			description: 'The WhatsApp Business provider whose account sends the video',
 		},
 		...providerFields(providers),
-		{
-			displayName: 'Message Type',
-			name: 'messageType',
-			type: 'options',
-			noDataExpression: true,
-			options: [
-				{
-					name: 'Video',
-					value: 'video',
-					description: 'A video with an optional caption. WhatsApp delivers it only within 24 hours of the recipient\'s last message to you.',
-				},
-				{
-					name: 'Template',
-					value: 'template',
-					description: 'An approved template with the video as its header. Reaches anyone who opted in, at any time.',
-				},
-			],
-			default: 'video',
-			description: 'Scheduled sends to people who have not written in the last 24 hours need a template',
-		},
+		...messageTypeFields(providers),
 		...templateFields(providers),
 		...sourceFields(providers),
 		{
@@ -369,6 +454,7 @@ export function sendNodeProperties(providers: readonly VideoProvider[]): INodePr
 				"The variable part of the template's URL button link (its {{1}}), e.g. a coupon code. Leave empty when the template has no such button.",
 			displayOptions: TEMPLATE_ONLY,
 		},
+		...interactiveFields,
 		optionsCollection(providers),
 	];
 }

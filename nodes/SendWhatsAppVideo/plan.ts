@@ -6,13 +6,15 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
+import { readInteractive, requireLinkHeader } from './interactive';
 import type { BinaryVideoRef } from './media';
 import { locateBinaryVideo } from './media';
+import { readMessageType } from './messageTypes';
 import type { Pacing } from './pacing';
 import { automaticConcurrency, pacingFor } from './pacing';
 import type { VideoCheckMode, VideoFindings } from './preflight';
 import { PROVIDERS } from './providers';
-import type { MessageOptions, ProviderTarget, SourceKind, VideoProvider } from './providers/types';
+import type { MessageKind, MessageOptions, ProviderTarget, SourceKind, VideoProvider } from './providers/types';
 import type { TemplateDefinition, TemplateMessage } from './templates';
 import { BODY_PARAMETERS_FIELD, BUTTON_PARAMETER_FIELD, TEMPLATE_FIELD, checkTemplate } from './templates';
 import type { RequestContext, RetryPolicy } from './transport';
@@ -46,12 +48,10 @@ interface ItemOptions {
 	sendOnceKey?: unknown;
 }
 
-type MessageType = 'video' | 'template';
-
-function readMessageOptions(ctx: IExecuteFunctions, context: FieldContext, options: ItemOptions, messageType: MessageType): MessageOptions {
-	// A caption typed before switching to Template stays hidden in the panel; it is not sent.
+function readMessageOptions(ctx: IExecuteFunctions, context: FieldContext, options: ItemOptions, messageType: MessageKind): MessageOptions {
+	// A caption typed before switching to another Message Type stays hidden in the panel; it is not sent.
 	const caption =
-		messageType === 'template'
+		messageType !== 'video'
 			? ''
 			: requireText(context, 'Caption', ctx.getNodeParameter('caption', context.itemIndex, ''), {
 					required: false,
@@ -238,10 +238,13 @@ export async function planItem(ctx: IExecuteFunctions, settings: RunSettings, co
 		standAside: sleep,
 	};
 	const target = settings.provider.target(ctx, requestContext);
-	const messageType: MessageType = ctx.getNodeParameter('messageType', context.itemIndex, 'video') === 'template' ? 'template' : 'video';
+	const messageType = readMessageType(context, ctx.getNodeParameter('messageType', context.itemIndex, 'video'), settings.provider, PROVIDERS);
 	const message = readMessageOptions(ctx, context, options, messageType);
 	if (messageType === 'template') message.template = await planTemplate(ctx, context, target);
-	const source = await planSource(ctx, context, settings.provider, readSourceKind(ctx, context, settings.provider), options);
+	if (messageType === 'buttons' || messageType === 'ctaUrl') message.interactive = readInteractive(ctx, context, messageType);
+	const sourceKind = readSourceKind(ctx, context, settings.provider);
+	if (message.interactive) requireLinkHeader(context, message.interactive, sourceKind, options.urlDelivery);
+	const source = await planSource(ctx, context, settings.provider, sourceKind, options);
 	const sendOnce = options.sendOnce === true ? { customKey: requireText(context, 'Send Once Key', options.sendOnceKey, { required: false }) } : undefined;
 	return { context: requestContext, target, message, source, sendOnce };
 }

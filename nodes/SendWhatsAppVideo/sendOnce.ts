@@ -51,6 +51,8 @@ export async function sendOnceKeyOf(ctx: IExecuteFunctions, settings: RunSetting
 		video,
 		message.caption,
 		message.template ? [message.template.name, message.template.language, message.template.bodyParameters, message.template.buttonParameter ?? ''] : null,
+		// Only when present, so the keys of video and template messages recorded before stay the same.
+		...(message.interactive ? [message.interactive] : []),
 	]);
 	return `auto:${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
 }

@@ -168,7 +168,27 @@ export function requireUuid(context: FieldContext, field: string, input: string)
 	return input.toLowerCase();
 }
 
-export function requireVideoUrl(context: FieldContext, field: string, input: string): string {
+/** What to tell a user whose URL is refused, for what the URL is used for. */
+interface UrlAdvice {
+	example: string;
+	otherScheme: string;
+	credentials: string;
+}
+
+const VIDEO_URL_ADVICE: UrlAdvice = {
+	example: 'https://example.com/video.mp4',
+	otherScheme: 'Only http:// and https:// addresses can be fetched by WhatsApp; upload the file as binary data instead.',
+	credentials:
+		'Credentials inside a URL would be handed to the provider and WhatsApp; use a signed or public URL, or send the file as binary data.',
+};
+
+const LINK_URL_ADVICE: UrlAdvice = {
+	example: 'https://shop.example.com/book',
+	otherScheme: 'A link button opens only http:// and https:// addresses.',
+	credentials: 'Every recipient could read credentials inside the link; use a public or signed URL.',
+};
+
+function requireHttpUrl(context: FieldContext, field: string, input: string, advice: UrlAdvice): string {
 	let url: URL;
 	try {
 		url = new URL(input);
@@ -177,24 +197,14 @@ export function requireVideoUrl(context: FieldContext, field: string, input: str
 			context,
 			field,
 			`${quote(input)} is not a valid URL`,
-			'Enter a full public address starting with https://, e.g. https://example.com/video.mp4.',
+			`Enter a full public address starting with https://, e.g. ${advice.example}.`,
 		);
 	}
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-		throw invalidField(
-			context,
-			field,
-			`the "${url.protocol.replace(/:$/, '')}" scheme is not allowed`,
-			'Only http:// and https:// addresses can be fetched by WhatsApp; upload the file as binary data instead.',
-		);
+		throw invalidField(context, field, `the "${url.protocol.replace(/:$/, '')}" scheme is not allowed`, advice.otherScheme);
 	}
 	if (url.username || url.password) {
-		throw invalidField(
-			context,
-			field,
-			'the URL contains a user name or password',
-			'Credentials inside a URL would be handed to the provider and WhatsApp; use a signed or public URL, or send the file as binary data.',
-		);
+		throw invalidField(context, field, 'the URL contains a user name or password', advice.credentials);
 	}
 	if (!url.hostname) {
 		throw invalidField(context, field, `${quote(input)} has no host`, 'Enter a full URL.');
@@ -202,8 +212,17 @@ export function requireVideoUrl(context: FieldContext, field: string, input: str
 	return url.toString();
 }
 
+export function requireVideoUrl(context: FieldContext, field: string, input: string): string {
+	return requireHttpUrl(context, field, input, VIDEO_URL_ADVICE);
+}
+
+/** The address a link button opens: checked as a video URL is, with advice about links. */
+export function requireLinkUrl(context: FieldContext, field: string, input: string): string {
+	return requireHttpUrl(context, field, input, LINK_URL_ADVICE);
+}
+
 /** WhatsApp counts characters, not UTF-16 code units: an emoji is one character. */
-function characterCount(text: string): number {
+export function characterCount(text: string): number {
 	return Array.from(text).length;
 }
 

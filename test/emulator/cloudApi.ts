@@ -5,11 +5,12 @@
  * what differs: mount, paths, authentication and their own error texts.
  *
  * Validation reports only the first problem, as Graph API does. Template messages are checked
- * against the template registry in cloudApiTemplates.ts.
+ * against the template registry in cloudApiTemplates.ts, interactive ones in cloudApiInteractive.ts.
  */
+import { checkInteractiveMessage } from './cloudApiInteractive';
 import { checkTemplateMessage } from './cloudApiTemplates';
 import { mediaTypeOf } from './header-params';
-import type { CloudApiProviderName, ParsedPart, ProviderRequest, ProviderResponse, SentTemplate, StoredMedia } from './types';
+import type { CloudApiProviderName, ParsedPart, ProviderRequest, ProviderResponse, SentInteractive, SentTemplate, StoredMedia } from './types';
 import { codePointLength, fbtraceId, isHttpUrl, isPlainObject, numericId, sha256Hex, wamid } from './values';
 
 /** WhatsApp's limit for video and audio: 16 MB, i.e. 16 MiB here. */
@@ -32,6 +33,7 @@ const META_TITLES: Record<number, string> = {
 	131052: 'Media download error',
 	131053: 'Media upload error',
 	131056: '(Business Account, Consumer Account) pair rate limit hit',
+	131009: 'Parameter value is not valid',
 	131062: 'BSUID recipients are not supported for this message',
 	132000: 'Number of parameters does not match the expected number of params',
 	132001: 'Template name does not exist in the translation',
@@ -153,6 +155,7 @@ const MESSAGE_KEYS = new Set([
 	'type',
 	'video',
 	'template',
+	'interactive',
 	'context',
 	'biz_opaque_callback_data',
 ]);
@@ -342,7 +345,10 @@ export class CloudApi {
 		let content: MessageContent | ProviderResponse;
 		if (value.type === 'video') content = this.videoContent(value);
 		else if (value.type === 'template') content = this.templateContent(value);
-		else return invalid('Param type must be "video" or "template" (the emulator implements video and template messages only)');
+		else if (value.type === 'interactive') content = this.interactiveContent(value);
+		else {
+			return invalid('Param type must be "video", "template" or "interactive" (the emulator implements video, template and interactive messages only)');
+		}
 		if ('status' in content) return content;
 
 		if (value.context !== undefined) {
@@ -380,6 +386,7 @@ export class CloudApi {
 				...(content.source !== undefined ? { source: content.source } : {}),
 				...(content.caption !== undefined ? { caption: content.caption } : {}),
 				...(content.template !== undefined ? { template: content.template } : {}),
+				...(content.interactive !== undefined ? { interactive: content.interactive } : {}),
 			},
 		};
 	}
@@ -387,6 +394,7 @@ export class CloudApi {
 	/** `type: "video"`: exactly one of `video.id` (a medium this provider stores) or `video.link`. */
 	private videoContent(value: Record<string, unknown>): MessageContent | ProviderResponse {
 		if (value.template !== undefined) return invalid('Param template is not allowed in a message of type video');
+		if (value.interactive !== undefined) return invalid('Param interactive is not allowed in a message of type video');
 		const video = value.video;
 		if (video === undefined) return invalid('The parameter video is required.');
 		if (!isPlainObject(video)) return invalid('Param video must be an object');
@@ -426,9 +434,20 @@ export class CloudApi {
 	/** `type: "template"`: an approved template of the registry with matching parameters. */
 	private templateContent(value: Record<string, unknown>): MessageContent | ProviderResponse {
 		if (value.video !== undefined) return invalid('Param video is not allowed in a message of type template');
+		if (value.interactive !== undefined) return invalid('Param interactive is not allowed in a message of type template');
 		const check = checkTemplateMessage(value.template, (id) => this.media.get(id));
 		if (!check.ok) return metaError(check.code, check.details);
 		return { ...(check.source !== undefined ? { source: check.source } : {}), template: check.template };
+	}
+
+	/** `type: "interactive"`: reply buttons or a link button under a video header. */
+	private interactiveContent(value: Record<string, unknown>): MessageContent | ProviderResponse {
+		for (const key of ['video', 'template']) {
+			if (value[key] !== undefined) return invalid(`Param ${key} is not allowed in a message of type interactive`);
+		}
+		const check = checkInteractiveMessage(value.interactive, (id) => this.media.get(id));
+		if (!check.ok) return metaError(check.code, check.details);
+		return { ...(check.source !== undefined ? { source: check.source } : {}), interactive: check.interactive };
 	}
 }
 
@@ -437,4 +456,5 @@ interface MessageContent {
 	source?: 'link' | 'media-id';
 	caption?: string;
 	template?: SentTemplate;
+	interactive?: SentInteractive;
 }

@@ -61,6 +61,7 @@ export type {
 	RecordedRequest,
 	SeedContact,
 	SeedWorkspace,
+	SentInteractive,
 	SentTemplate,
 	StoredMedia,
 	WebhookAnswer,

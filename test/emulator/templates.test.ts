@@ -604,7 +604,7 @@ describe.each<[CloudApiProviderName, () => string, () => string, Record<string, 
 		});
 		const withTemplate = await send({ ...base, template: { name: 'product_tour' } });
 		expectMetaError(withTemplate, 100, 'Param template is not allowed in a message of type video');
-		expectMetaError(await send({ ...base, type: 'image' }), 100, 'Param type must be "video" or "template"');
+		expectMetaError(await send({ ...base, type: 'image' }), 100, 'Param type must be "video", "template" or "interactive"');
 	});
 });
 

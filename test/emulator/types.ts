@@ -208,13 +208,16 @@ export type CreatedResource =
 			recipientKind?: 'bsuid';
 			/**
 			 * 'link' for a URL, 'upload' for bytes sent with the message, 'media-id' for a Cloud API media id.
-			 * For a template, where its header medium came from; absent for a template with a text header.
+			 * For a template or an interactive message, where its header medium came from; absent for a
+			 * template with a text header.
 			 */
 			source?: 'link' | 'upload' | 'media-id';
 			/** Video messages only. */
 			caption?: string;
 			/** Template messages only: which template was sent and with what values. */
 			template?: SentTemplate;
+			/** Cloud API interactive messages only: the text and buttons under the video. */
+			interactive?: SentInteractive;
 	  }
 	| { kind: 'media'; provider: CloudApiProviderName; mediaId: string };
 
@@ -229,6 +232,11 @@ export interface SentTemplate {
 	/** The value of the URL button's `{{1}}`, when the template has one. */
 	buttonParameter?: string;
 }
+
+/** An interactive message as the emulator accepted it (Cloud API, video header). */
+export type SentInteractive =
+	| { type: 'button'; body: string; footer?: string; buttons: Array<{ id: string; title: string }> }
+	| { type: 'cta_url'; body: string; footer?: string; displayText: string; url: string };
 
 /** What the Lancepilot module learnt from the path, so tests can assert the form the node used. */
 export interface LancepilotRequestInfo {

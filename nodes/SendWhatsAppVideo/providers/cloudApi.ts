@@ -22,6 +22,7 @@ import { looksLikeBsuid, normalisePhoneNumber, requireBsuid, requireText } from 
 import { phoneNumberField } from './phoneNumberField';
 import type { CloudApiHeaderVideo, CloudApiTemplate } from './cloudApiTemplates';
 import { buildTemplateMessage, cloudApiTemplateDefinition, findCloudApiTemplate, parseTemplateValue } from './cloudApiTemplates';
+import { buildInteractiveMessage } from './cloudApiInteractive';
 import { cloudApiStatusEvents } from './cloudApiWebhook';
 import type { MessageOptions, ProviderTarget, SendOutcome, StatusWebhookSupport, VideoProvider, VideoSource } from './types';
 
@@ -252,7 +253,14 @@ export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider 
 		description: config.description,
 		credentialType: config.credentialType,
 		fields: [recipientField],
-		can: { sources: ['binary', 'url', 'mediaId'], replyContext: true, callbackData: true, urlUpload: true, uploadPacing: true },
+		can: {
+			sources: ['binary', 'url', 'mediaId'],
+			messageTypes: ['video', 'template', 'buttons', 'ctaUrl'],
+			replyContext: true,
+			callbackData: true,
+			urlUpload: true,
+			uploadPacing: true,
+		},
 		templateValueExample: 'e.g. spring_promo|en_US',
 		...(config.statusWebhook
 			? {
@@ -300,7 +308,9 @@ export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider 
 						path: '/messages',
 						json: message.template
 							? buildTemplateMessage(addressee, video, message.template, message)
-							: buildVideoMessage(addressee, video, message),
+							: message.interactive
+								? buildInteractiveMessage(addressee, video, message.interactive, message)
+								: buildVideoMessage(addressee, video, message),
 						createsMessage: true,
 					})) as Partial<CloudApiMessageResponse>;
 					const messageId = Array.isArray(body.messages) ? body.messages[0]?.id : undefined;

@@ -338,7 +338,15 @@ export const lancepilot: VideoProvider = {
 	description: 'Send through Lancepilot (API v3) to a workspace contact',
 	credentialType: wire.credentialType,
 	fields,
-	can: { sources: ['binary', 'url'], replyContext: false, callbackData: false, urlUpload: false, uploadPacing: false },
+	// Its API documents text, image, video and template messages, no interactive ones.
+	can: {
+		sources: ['binary', 'url'],
+		messageTypes: ['video', 'template'],
+		replyContext: false,
+		callbackData: false,
+		urlUpload: false,
+		uploadPacing: false,
+	},
 	templateValueExample: 'e.g. 41',
 	listSearch: { searchLancepilotWorkspaces },
 

@@ -8,11 +8,15 @@ import type {
 	IWebhookFunctions,
 } from 'n8n-workflow';
 
+import type { InteractiveMessage } from '../interactive';
 import type { VideoFile } from '../media';
 import type { TemplateDefinition, TemplateLookup, TemplateMessage } from '../templates';
 import type { RequestContext } from '../transport';
 
 export type SourceKind = 'binary' | 'url' | 'mediaId';
+
+/** The node's Message Type values: saved workflows store them, so they never change. */
+export type MessageKind = 'video' | 'template' | 'buttons' | 'ctaUrl';
 
 /** The video as the node resolved it from the item, already checked. */
 export type VideoSource =
@@ -27,7 +31,7 @@ export type VideoSource =
 	| { kind: 'mediaId'; mediaId: string };
 
 export interface MessageOptions {
-	/** Empty for templates: WhatsApp shows no caption under a template's header. */
+	/** Empty for templates and interactive messages: their text is their body. */
 	caption: string;
 	/** Only for providers that can reply: reply to this WhatsApp message id. */
 	replyToMessageId: string;
@@ -35,6 +39,8 @@ export interface MessageOptions {
 	callbackData: string;
 	/** Send this approved template, with the video as its header, instead of a video message. */
 	template?: TemplateMessage;
+	/** Send this interactive message (reply buttons or a link button), with the video as its header. */
+	interactive?: InteractiveMessage;
 }
 
 /** What the node puts on the output item for one sent video. */
@@ -63,6 +69,8 @@ export interface ProviderTarget {
 /** What a provider can do, which decides the fields and options the node shows for it. */
 export interface ProviderCapabilities {
 	sources: SourceKind[];
+	/** The Message Types its API documents; the Message Type picker offers only these. */
+	messageTypes: MessageKind[];
 	/** Reply To Message ID. */
 	replyContext: boolean;
 	/** Callback Data, echoed in status webhooks. */
