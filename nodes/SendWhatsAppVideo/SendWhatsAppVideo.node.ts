@@ -97,10 +97,11 @@ export class SendWhatsAppVideo implements INodeType {
 		const fingerprints = planned.map((plan) => (plan ? fingerprintOf(settings, plan) : ''));
 
 		// Send Once: claim every key of the run in one go (n8n's store rewrites a whole row per call).
+		// A dry run leaves the store alone: it has no call that reads without recording.
 		const onceKeys = new Map<number, string>();
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			const plan = planned[itemIndex];
-			if (!plan?.sendOnce || ledger.holds(itemIndex, fingerprints[itemIndex])) continue;
+			if (!plan?.sendOnce || settings.dryRun || ledger.holds(itemIndex, fingerprints[itemIndex])) continue;
 			try {
 				onceKeys.set(itemIndex, await sendOnceKeyOf(this, settings, plan));
 			} catch (caught) {

@@ -206,6 +206,14 @@ function optionsCollection(providers: readonly VideoProvider[]): INodeProperties
 					'How many items are sent at the same time. 0: automatic, as many as reach Messages per Second at the time the provider takes to answer (up to 50; 5 when each message carries the file itself). Output order always follows input order.',
 			},
 			{
+				displayName: 'Dry Run',
+				name: 'dryRun',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to run every check (recipient, video, template, limits, Check Link Before Sending) but upload and send nothing: each output item holds the requests a real run would send, without credentials. Send Once is not consulted. Set for the whole run by the first item.',
+			},
+			{
 				displayName: 'File Name',
 				name: 'fileName',
 				type: 'string',

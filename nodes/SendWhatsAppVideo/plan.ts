@@ -6,6 +6,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
+import { DryRunLog } from './dryRun';
 import { readInteractive, requireLinkHeader } from './interactive';
 import type { BinaryVideoRef } from './media';
 import { locateBinaryVideo } from './media';
@@ -36,6 +37,7 @@ interface ItemOptions {
 	urlDelivery?: unknown;
 	checkLink?: unknown;
 	concurrency?: unknown;
+	dryRun?: unknown;
 	messagesPerSecond?: unknown;
 	uploadsPerSecond?: unknown;
 	fileName?: unknown;
@@ -181,6 +183,11 @@ export interface RunSettings {
 	provider: VideoProvider;
 	/** n8n's ID of the node's credential for the provider. */
 	credentialId: string;
+	/**
+	 * Check everything, send nothing. For the whole run, as the first item says: items of one run
+	 * share uploads, and a real item must never get a dry run's pretended media ID.
+	 */
+	dryRun: boolean;
 	/** How many items may be in flight now; asked again as each item ends. */
 	concurrency: () => number;
 	pacing: Pacing;
@@ -217,6 +224,7 @@ export function runSettings(ctx: IExecuteFunctions): RunSettings {
 	return {
 		provider,
 		credentialId,
+		dryRun: options.dryRun === true,
 		concurrency: fixed >= 1 ? () => fixed : () => automaticConcurrency(pacing, ceiling),
 		pacing,
 		uploadedMedia: new Map(),
@@ -236,6 +244,7 @@ export async function planItem(ctx: IExecuteFunctions, settings: RunSettings, co
 		templateLists: settings.templateLists,
 		// Until the pool hands the item a way to lend its place while it waits.
 		standAside: sleep,
+		...(settings.dryRun ? { dryRun: new DryRunLog() } : {}),
 	};
 	const target = settings.provider.target(ctx, requestContext);
 	const messageType = readMessageType(context, ctx.getNodeParameter('messageType', context.itemIndex, 'video'), settings.provider, PROVIDERS);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { checkVideoLink, downloadVideo } from './download';
+import type { DryRunOutcome } from './dryRun';
 import type { VideoFile } from './media';
 import { BINARY_FIELD, loadBinaryVideo, videoFromBytes } from './media';
 import type { PlannedItem, PreparedVideo, RunSettings } from './plan';
@@ -68,10 +69,17 @@ export async function binaryContentKey(ctx: IExecuteFunctions, settings: RunSett
 	return (await preparedBinary(ctx, settings, planned as BinaryPlan)).contentKey;
 }
 
-export async function sendPlanned(ctx: IExecuteFunctions, settings: RunSettings, planned: PlannedItem): Promise<SendOutcome> {
-	const { source, context } = planned;
+/** Sends one item, or in a dry run says what it would send. */
+export async function sendPlanned(ctx: IExecuteFunctions, settings: RunSettings, planned: PlannedItem): Promise<SendOutcome | DryRunOutcome> {
+	const { context } = planned;
 	// The time budget counts from when the item's turn comes, not from when the batch was checked.
 	context.retry.deadline = Date.now() + context.retry.budgetMs;
+	const outcome = await sendSource(ctx, settings, planned);
+	return context.dryRun ? context.dryRun.outcome(outcome) : outcome;
+}
+
+async function sendSource(ctx: IExecuteFunctions, settings: RunSettings, planned: PlannedItem): Promise<SendOutcome> {
+	const { source, context } = planned;
 	if (source.kind === 'mediaId') return await planned.target.send(source, planned.message);
 	if (source.kind === 'url' && source.delivery === 'link') {
 		if (source.checkLink) await checkVideoLink(ctx, context, source.url, context.retry.timeoutMs);

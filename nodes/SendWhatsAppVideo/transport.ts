@@ -10,6 +10,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, sleep } from 'n8n-workflow';
 
+import type { DryRunLog } from './dryRun';
+import { describeRequest } from './dryRun';
 import type { Pacing } from './pacing';
 import { unpaced } from './pacing';
 import { ssrfAllowHint, ssrfReason, ssrfRefusal } from './ssrf';
@@ -57,6 +59,11 @@ export interface ProviderRequest {
 	 * unknown then says the video may have gone out, so nobody resends it blindly.
 	 */
 	createsMessage: boolean;
+	/**
+	 * What a dry run pretends the provider answered, so the provider's code after the request runs
+	 * as in a real send (an upload's media ID goes into the message after it). Default `{}`.
+	 */
+	dryRunAnswer?: IDataObject;
 }
 
 interface FullResponse {
@@ -163,6 +170,8 @@ export interface RequestContext extends FieldContext {
 	 * place in the pool meanwhile, so one busy recipient does not slow the others down.
 	 */
 	standAside(ms: number): Promise<void>;
+	/** Set in a dry run: requests that would upload or send are recorded here instead of sent. */
+	dryRun?: DryRunLog;
 }
 
 /** For requests outside a run (the editor's pickers, activating a trigger): a few quick tries, nothing shared with runs. */
@@ -229,6 +238,12 @@ export async function callProvider(
 	const credentials = await ctx.getCredentials(wire.credentialType, context.itemIndex);
 	const secret = typeof credentials[wire.secretField] === 'string' ? (credentials[wire.secretField] as string) : '';
 	const url = `${wire.apiRoot(credentials)}${request.path}`;
+	// Reads still go out in a dry run (a template's definition, to check the template); the rest
+	// is recorded as built, before pacing, since nothing reaches the provider.
+	if (context.dryRun && request.method !== 'GET') {
+		context.dryRun.requests.push(redact(await describeRequest(request.method, url, request), secret));
+		return request.dryRunAnswer ?? {};
+	}
 	const notSent = ' Nothing was sent to the recipient.';
 	const unknownOutcome = ` The video may or may not have been delivered: check the chat or the ${wire.displayName} dashboard before sending it again.`;
 	/** `outcomeUnknown`: the provider may have acted on the request before it failed. */

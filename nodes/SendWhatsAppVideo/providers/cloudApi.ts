@@ -13,6 +13,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import { dryRunMediaId } from '../dryRun';
 import type { VideoFile } from '../media';
 import { appendVideoPart } from '../media';
 import { sharedOnce } from '../sharedOnce';
@@ -66,6 +67,9 @@ interface MetaError {
 interface CloudApiErrorResponse {
 	error?: string | MetaError;
 }
+
+/** A dry run's pretended message ID: the node's dry-run output replaces the outcome that carries it. */
+const DRY_RUN_MESSAGE_ID = '<message id>';
 
 /** Plain-language advice for the WhatsApp error codes users meet most with videos. */
 function metaCodeHint(code: number, displayName: string): string | undefined {
@@ -180,6 +184,7 @@ async function uploadMedia(ctx: IExecuteFunctions, wire: ProviderWire, context: 
 		path: '/media',
 		form,
 		createsMessage: false,
+		dryRunAnswer: { id: dryRunMediaId(context.itemIndex) },
 	})) as Partial<CloudApiMediaResponse>;
 	if (typeof body.id !== 'string' || !body.id) throw unreadableAnswer(wire, context, 'the media upload', body, false);
 	return body.id;
@@ -312,6 +317,7 @@ export function cloudApiProvider(config: CloudApiProviderConfig): VideoProvider 
 								? buildInteractiveMessage(addressee, video, message.interactive, message)
 								: buildVideoMessage(addressee, video, message),
 						createsMessage: true,
+						dryRunAnswer: { messages: [{ id: DRY_RUN_MESSAGE_ID }] },
 					})) as Partial<CloudApiMessageResponse>;
 					const messageId = Array.isArray(body.messages) ? body.messages[0]?.id : undefined;
 					if (typeof messageId !== 'string') throw unreadableAnswer(wire, context, 'the message send', body, true);
