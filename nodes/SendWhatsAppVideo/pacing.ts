@@ -1,5 +1,7 @@
 import { sleep } from 'n8n-workflow';
 
+import { AdaptiveRate } from './adaptiveRate';
+
 const WINDOW_MS = 1000;
 
 /**
@@ -20,10 +22,14 @@ const LATENCY_WEIGHT = 0.2;
 /** Marks a paced request as answered (or failed). */
 interface PacedRequest {
 	done(): void;
+	/** The provider refused it as over its throughput (see throughputRefusal.ts): slow down. */
+	refused(): void;
 }
 
 /**
  * At most `perSecond` requests in any one-second window at the provider, retries included.
+ * `perSecond` is the configured rate until the provider refuses a request as over its throughput,
+ * then what adaptiveRate.ts learned from it.
  *
  * The provider counts arrivals, which lie between a request's start and its answer (and, for a
  * small request, no later than LATEST_ARRIVAL_MS after its start). So a request counts against the
@@ -43,7 +49,15 @@ class RateLimiter {
 	/** Running estimate of how long the provider takes to answer, in ms; undefined before any answer. */
 	latencyMs: number | undefined;
 
-	constructor(public perSecond: number) {}
+	readonly rate: AdaptiveRate;
+
+	constructor(configured: number) {
+		this.rate = new AdaptiveRate(configured);
+	}
+
+	get perSecond(): number {
+		return this.rate.current(Date.now());
+	}
 
 	/** `small`: the request has no file in its body, so it reaches the provider promptly. */
 	async acquire(small: boolean): Promise<PacedRequest> {
@@ -55,7 +69,9 @@ class RateLimiter {
 		// From the planned slot, not from now: a timer that fires late does not slow the pace down.
 		this.nextSlotAt = Math.max(this.nextSlotAt, startedAt - this.slotMs()) + this.slotMs();
 		this.countedUntil.set(token, small ? startedAt + LATEST_ARRIVAL_MS + WINDOW_MS : Infinity);
+		const send = this.rate.started(startedAt);
 		return {
+			refused: () => this.rate.refused(send, Date.now()),
 			done: () => {
 				const answeredAt = Date.now();
 				const until = this.countedUntil.get(token);
@@ -110,9 +126,10 @@ export function pacingFor(credentialKey: string, messagesPerSecond: number, uplo
 		pacing = { messages: new RateLimiter(messagesPerSecond), uploads: new RateLimiter(uploadsPerSecond) };
 		pacingByCredential.set(credentialKey, pacing);
 	}
-	// The latest node settings win: a user who raises the limit for a paid tier sees it at once.
-	pacing.messages.perSecond = messagesPerSecond;
-	pacing.uploads.perSecond = uploadsPerSecond;
+	// The latest node settings win: a user who raises the limit for a paid tier sees it at once,
+	// unless the provider has refused sends since, which lowers the pace below it for a while.
+	pacing.messages.rate.configured = messagesPerSecond;
+	pacing.uploads.rate.configured = uploadsPerSecond;
 	return pacing;
 }
 

@@ -16,6 +16,7 @@ import type { Pacing } from './pacing';
 import { unpaced } from './pacing';
 import { ssrfAllowHint, ssrfReason, ssrfRefusal } from './ssrf';
 import type { TemplateDefinition } from './templates';
+import { isThroughputRefusal } from './throughputRefusal';
 import type { FieldContext } from './validation';
 import type { WaitReason } from './waitAdvice';
 import { adviceMs, waitReasonOf } from './waitAdvice';
@@ -220,7 +221,7 @@ function backoffMs(retryNumber: number): number {
 
 type Attempt =
 	| { ok: true; body: object }
-	| { ok: false; error: NodeApiError; retryable: boolean; retryAfterMs?: number; wait?: WaitReason };
+	| { ok: false; error: NodeApiError; retryable: boolean; retryAfterMs?: number; wait?: WaitReason; overThroughput?: boolean };
 
 /**
  * Sends one request to a provider with the node's credential and returns the parsed JSON body of
@@ -263,7 +264,10 @@ export async function callProvider(
 	const attempt = async (): Promise<Attempt> => {
 		const paced = await limiter.acquire(request.form === undefined);
 		try {
-			return await attemptOnce();
+			const result = await attemptOnce();
+			// Every send of this process with this credential slows down, not just this item's retry.
+			if (!result.ok && result.overThroughput) paced.refused();
+			return result;
 		} finally {
 			paced.done();
 		}
@@ -331,7 +335,8 @@ export async function callProvider(
 				),
 			};
 		}
-		const throttled = statusCode === 429 || wire.isThrottled(statusCode, parsed);
+		const overThroughput = isThroughputRefusal(statusCode, parsed);
+		const throttled = statusCode === 429 || overThroughput || wire.isThrottled(statusCode, parsed);
 		const retryable = throttled || statusCode === 503 || (!request.createsMessage && statusCode >= 500);
 		const { message, description } = wire.describeError(statusCode, parsed);
 		// A refusal (4xx, 503) means the provider did not take the message; other 5xx on a send may hide a success.
@@ -341,6 +346,7 @@ export async function callProvider(
 			retryable,
 			retryAfterMs: parseRetryAfter(response.headers['retry-after']),
 			wait: statusCode < 500 ? waitReasonOf(parsed) : undefined,
+			overThroughput,
 			error: fail(message, description, { statusCode, body: parsed as JsonObject }, statusCode, outcomeUnknown),
 		};
 	};
