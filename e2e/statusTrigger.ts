@@ -24,6 +24,7 @@ import { describeResult, nodeOutput, parseRun, type OutputItem } from './lib/cli
 import { runN8n, type N8nInstall } from './lib/n8n';
 import { N8nRest, type ExecutionDetail } from './lib/rest';
 import { setupOwner, startN8nServer, type N8nServer } from './lib/server';
+import { metaStatusBody } from './lib/metaStatusBody';
 import {
 	CAMPAIGN_OUTCOMES,
 	CAMPAIGN_TABLE,
@@ -79,28 +80,6 @@ async function waitUntilLive(server: N8nServer, webhookId: string, timeoutMs = 3
 		return response && response.status !== 404 ? response.status : undefined;
 	}, timeoutMs, 250);
 	return answer ?? 404;
-}
-
-/** A Cloud API status webhook body for one message, as WhatsApp sends it. */
-function statusBody(messageId: string, status: string, recipient: string): unknown {
-	return {
-		object: 'whatsapp_business_account',
-		entry: [
-			{
-				id: D.metaBusinessAccountId,
-				changes: [
-					{
-						field: 'messages',
-						value: {
-							messaging_product: 'whatsapp',
-							metadata: { display_phone_number: D.metaDisplayPhoneNumber, phone_number_id: D.metaPhoneNumberId },
-							statuses: [{ id: messageId, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: recipient }],
-						},
-					},
-				],
-			},
-		],
-	};
 }
 
 function triggerItems(details: ExecutionDetail[]): Array<Record<string, unknown>> {
@@ -212,7 +191,7 @@ async function checkRefused(checks: Checks, version: string, emulator: Emulator,
 		dialog360: (await rest.executions(STATUS_TRIGGERS.dialog360.id)).length,
 		whatsappCloud: (await rest.executions(STATUS_TRIGGERS.whatsappCloud.id)).length,
 	};
-	const forged = statusBody('wamid.E2E-FORGED-1', 'read', STATUS_RECIPIENTS[0].digits);
+	const forged = metaStatusBody('wamid.E2E-FORGED-1', 'read', STATUS_RECIPIENTS[0].digits);
 	const answers = {
 		metaForged: await emulator.deliverWebhook('whatsappCloud', forged, { signature: 'invalid' }),
 		metaUnsigned: await emulator.deliverWebhook('whatsappCloud', forged, { signature: 'missing' }),

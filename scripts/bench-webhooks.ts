@@ -36,17 +36,16 @@ import { EMULATOR_DEFAULTS as D } from '../test/emulator/server';
 import {
 	buildAndPack,
 	ensureN8n,
-	freePort,
 	makeWorkDir,
 	n8nEnv,
 	removeDir,
 	ROOT,
 	runN8n,
-	spawnN8nLogged,
-	stopGroup,
 	writeJson,
 	type N8nInstall,
 } from '../e2e/lib/n8n';
+import { metaStatusBody } from '../e2e/lib/metaStatusBody';
+import { startN8nServer } from '../e2e/lib/server';
 import { CREDENTIALS, credentialsFile } from '../e2e/lib/workflows';
 import { TRIGGER_TYPE } from '../e2e/lib/statusWorkflows';
 
@@ -145,26 +144,7 @@ function webhookBodies(run: string): Array<{ body: Buffer; signature: string; pa
 	return Array.from({ length: TOTAL }, (_, index) => {
 		const messageId = `wamid.BENCH-${run}-${Math.floor(index / 3)}`;
 		const state = STATES[index % 3];
-		const body = Buffer.from(
-			JSON.stringify({
-				object: 'whatsapp_business_account',
-				entry: [
-					{
-						id: D.metaBusinessAccountId,
-						changes: [
-							{
-								field: 'messages',
-								value: {
-									messaging_product: 'whatsapp',
-									metadata: { display_phone_number: D.metaDisplayPhoneNumber, phone_number_id: D.metaPhoneNumberId },
-									statuses: [{ id: messageId, status: state, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '4915100000000' }],
-								},
-							},
-						],
-					},
-				],
-			}),
-		);
+		const body = Buffer.from(JSON.stringify(metaStatusBody(messageId, state, '4915100000000')));
 		return { body, signature: `sha256=${createHmac('sha256', D.metaAppSecret).update(body).digest('hex')}`, pair: `${messageId} ${state}` };
 	});
 }
@@ -284,19 +264,9 @@ async function measure(install: N8nInstall, packageDir: string, side: Side, sink
 	const webhookId = randomUUID();
 	progress(`${side}: preparing a user folder (import:credentials, import:workflow, publish:workflow)`);
 	const { userFolder } = await prepare(install, packageDir, side, sink.url, webhookId);
-	const port = await freePort();
-	const env = await n8nEnv(install, userFolder, {
-		N8N_PORT: String(port),
-		N8N_PROTOCOL: 'http',
-		N8N_SECURE_COOKIE: 'false',
-		N8N_EDITOR_BASE_URL: `http://127.0.0.1:${port}`,
-		WEBHOOK_URL: `http://127.0.0.1:${port}/`,
-		...N8N_EXTRA_ENV,
-	});
-	const child = spawnN8nLogged(install, env, ['start'], join(userFolder, 'n8n-start.log'));
-	const url = side === 'trigger' ? `http://127.0.0.1:${port}/webhook/${webhookId}/status` : `http://127.0.0.1:${port}/webhook/${webhookId}`;
+	const server = await startN8nServer(install, userFolder, 180_000, N8N_EXTRA_ENV);
+	const url = side === 'trigger' ? `${server.url}/webhook/${webhookId}/status` : `${server.url}/webhook/${webhookId}`;
 	try {
-		await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz/readiness`)).ok, 180_000, 'n8n start');
 		// Published webhooks are registered a moment after n8n answers: 404 until then.
 		await waitFor(async () => {
 			// The trigger answers a GET (Meta's handshake, 403 for no token); the Webhook node only a POST.
@@ -308,9 +278,9 @@ async function measure(install: N8nInstall, packageDir: string, side: Side, sink
 		const bodies = webhookBodies(side);
 		sink.reset();
 		const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS > 0 ? CONNECTIONS : Infinity });
-		let peakRss = groupRss(child.pid as number);
-		const sampler = setInterval(() => (peakRss = Math.max(peakRss, groupRss(child.pid as number))), 100);
-		progress(`${side}: posting ${TOTAL} signed statuses at ${RATE}/s to n8n ${install.version} (pid ${child.pid})`);
+		let peakRss = groupRss(server.pid);
+		const sampler = setInterval(() => (peakRss = Math.max(peakRss, groupRss(server.pid))), 100);
+		progress(`${side}: posting ${TOTAL} signed statuses at ${RATE}/s to n8n ${install.version} (pid ${server.pid})`);
 		const answers: number[] = [];
 		let notOk = 0;
 		let lastAnswerAt = 0;
@@ -357,7 +327,7 @@ async function measure(install: N8nInstall, packageDir: string, side: Side, sink
 		const extra = [...sink.counts.values()].reduce((sum, count) => sum + count, 0) - once;
 		return { side, answers, notOk, drainMs: Math.max(0, sink.lastAt - lastAnswerAt), peakRss, expected: expected.size, once, missing, extra };
 	} finally {
-		await stopGroup(child, 'SIGTERM', 20_000);
+		await server.stop();
 	}
 }
 

@@ -14,6 +14,8 @@ export const OWNER = {
 export interface N8nServer {
 	url: string;
 	port: number;
+	/** The n8n process, leader of its process group (for measuring what the group uses). */
+	pid: number;
 	logFile: string;
 	stop(): Promise<void>;
 }
@@ -63,7 +65,7 @@ export async function startN8nServer(install: N8nInstall, userFolder: string, ti
 		await stop();
 		throw error;
 	}
-	return { url, port, logFile, stop };
+	return { url, port, pid: child.pid as number, logFile, stop };
 }
 
 /** POST /rest/owner/setup: the first user becomes the instance owner. */
