@@ -101,6 +101,20 @@ class WebhookResponse {
 	}
 }
 
+/** The trigger as a saved workflow holds it, with a webhook ID of its own. */
+export function triggerNode(parameters: INodeParameters, credentials: INode['credentials']): INode {
+	return {
+		id: randomUUID(),
+		name: 'WhatsApp Video Status Trigger',
+		type: TRIGGER_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		webhookId: randomUUID(),
+		credentials,
+	};
+}
+
 export async function startTriggerServer(options: {
 	parameters: INodeParameters;
 	credentials: Record<string, ICredentialDataDecryptedObject>;
@@ -110,16 +124,10 @@ export async function startTriggerServer(options: {
 	const nodeType = new WhatsAppVideoStatusTrigger();
 	const credentialTypes = [new LancepilotApi(), new Dialog360Api(), new WhatsAppCloudApi()];
 	const credentialsHelper = new TestCredentialsHelper(Object.fromEntries(credentialTypes.map((type) => [type.name, type])), options.credentials);
-	const node: INode = {
-		id: randomUUID(),
-		name: 'WhatsApp Video Status Trigger',
-		type: TRIGGER_TYPE,
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: options.parameters,
-		webhookId: randomUUID(),
-		credentials: Object.fromEntries(credentialTypes.map((type) => [type.name, { id: type.name, name: `${type.displayName} account` }])),
-	};
+	const node = triggerNode(
+		options.parameters,
+		Object.fromEntries(credentialTypes.map((type) => [type.name, { id: type.name, name: `${type.displayName} account` }])),
+	);
 	const workflowId = `trigger-${node.webhookId}`;
 	const nodeTypes = new NodeTypes({ [TRIGGER_TYPE]: nodeType });
 	const workflow = new Workflow({ id: workflowId, name: workflowId, nodes: [node], connections: {}, nodeTypes, active: true, staticData: {} });

@@ -13,10 +13,10 @@
  * Each process loads its own copy of the node's module (jest.isolateModules), so what the trigger
  * remembers in memory is per process, as in n8n; a restart is a new process over the same database.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 import { ExecutionLifecycleHooks, WebhookContext } from 'n8n-core';
-import type { IDataObject, INode, INodeParameters, IWebhookData, IWebhookDescription, IWorkflowBase, IWebhookResponseData } from 'n8n-workflow';
+import type { IDataObject, INodeParameters, IWebhookData, IWebhookDescription, IWorkflowBase, IWebhookResponseData } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 
 import { WhatsAppCloudApi } from '../../../credentials/WhatsAppCloudApi.credentials';
@@ -24,8 +24,8 @@ import type { WhatsAppVideoStatusTrigger } from '../../../nodes/WhatsAppVideoSta
 import { TestCredentialsHelper } from '../../harness/credentials';
 import { NodeTypes, additionalDataFor } from '../../harness/engine';
 import { D } from '../../harness/setup';
+import { TRIGGER_TYPE, triggerNode } from '../../harness/triggerServer';
 
-const TRIGGER_TYPE = 'n8n-nodes-whatsapp-video.whatsAppVideoStatusTrigger';
 
 /** The workflow's row as the processes share it. */
 export interface Database {
@@ -96,16 +96,10 @@ export interface N8nProcess {
 /** One workflow (id, node, credential) whose webhooks any number of processes receive. */
 export function sharedWorkflow(parameters: INodeParameters = {}) {
 	const database: Database = { staticData: '{}', writes: 0 };
-	const node: INode = {
-		id: randomUUID(),
-		name: 'WhatsApp Video Status Trigger',
-		type: TRIGGER_TYPE,
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: { provider: 'whatsappCloud', verifyToken: 'my-verify-token', ...parameters },
-		webhookId: randomUUID(),
-		credentials: { whatsAppCloudApi: { id: 'meta', name: 'Meta account' } },
-	};
+	const node = triggerNode(
+		{ provider: 'whatsappCloud', verifyToken: 'my-verify-token', ...parameters },
+		{ whatsAppCloudApi: { id: 'meta', name: 'Meta account' } },
+	);
 	const workflowId = `trigger-${node.webhookId}`;
 	const credentialsHelper = new TestCredentialsHelper(
 		{ whatsAppCloudApi: new WhatsAppCloudApi() },
