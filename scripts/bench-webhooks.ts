@@ -25,14 +25,11 @@
  * processes' environment, e.g. N8N_EXPRESSION_ENGINE=legacy), N8N_E2E_CACHE (where the e2e's n8n
  * installs live).
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
-import { EMULATOR_DEFAULTS as D } from '../test/emulator/server';
 import {
 	buildAndPack,
 	ensureN8n,
@@ -44,7 +41,7 @@ import {
 	writeJson,
 	type N8nInstall,
 } from '../e2e/lib/n8n';
-import { metaStatusBody } from '../e2e/lib/metaStatusBody';
+import { postOnSchedule, quantile, signedMetaStatuses, StatusSink } from '../e2e/lib/statusLoad';
 import { startN8nServer } from '../e2e/lib/server';
 import { CREDENTIALS, credentialsFile } from '../e2e/lib/workflows';
 import { TRIGGER_TYPE } from '../e2e/lib/statusWorkflows';
@@ -83,71 +80,6 @@ function progress(message: string): void {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Side = 'trigger' | 'webhook';
-
-/** The statuses the sink received, by `messageId status`, with when it got the last request. */
-class Sink {
-	readonly counts = new Map<string, number>();
-
-	requests = 0;
-
-	lastAt = 0;
-
-	private readonly server = createServer((req, res) => this.handle(req, res));
-
-	url = '';
-
-	async start(): Promise<void> {
-		await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-		this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/sink`;
-	}
-
-	reset(): void {
-		this.counts.clear();
-		this.requests = 0;
-		this.lastAt = 0;
-	}
-
-	private handle(req: IncomingMessage, res: ServerResponse): void {
-		const chunks: Buffer[] = [];
-		req.on('data', (chunk: Buffer) => chunks.push(chunk));
-		req.on('end', () => {
-			this.requests += 1;
-			this.lastAt = performance.now();
-			for (const pair of statusesIn(Buffer.concat(chunks).toString('utf8'))) this.counts.set(pair, (this.counts.get(pair) ?? 0) + 1);
-			res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
-		});
-	}
-
-	close(): Promise<void> {
-		this.server.closeAllConnections();
-		return new Promise((resolve) => this.server.close(() => resolve()));
-	}
-}
-
-/** `messageId status` pairs in what the HTTP Request node sent: a trigger item, or the Webhook node's item with Meta's body. */
-function statusesIn(text: string): string[] {
-	let json: Record<string, unknown>;
-	try {
-		json = JSON.parse(text) as Record<string, unknown>;
-	} catch {
-		return [];
-	}
-	if (typeof json.messageId === 'string') return [`${json.messageId} ${String(json.status)}`];
-	const body = json.body as { entry?: Array<{ changes?: Array<{ value?: { statuses?: Array<{ id: string; status: string }> } }> }> } | undefined;
-	return (body?.entry ?? []).flatMap((entry) => (entry.changes ?? []).flatMap((change) => (change.value?.statuses ?? []).map((s) => `${s.id} ${s.status}`)));
-}
-
-const STATES = ['sent', 'delivered', 'read'];
-
-/** One signed Meta status webhook per index: message index/3, sent, delivered, read in turn. */
-function webhookBodies(run: string): Array<{ body: Buffer; signature: string; pair: string }> {
-	return Array.from({ length: TOTAL }, (_, index) => {
-		const messageId = `wamid.BENCH-${run}-${Math.floor(index / 3)}`;
-		const state = STATES[index % 3];
-		const body = Buffer.from(JSON.stringify(metaStatusBody(messageId, state, '4915100000000')));
-		return { body, signature: `sha256=${createHmac('sha256', D.metaAppSecret).update(body).digest('hex')}`, pair: `${messageId} ${state}` };
-	});
-}
 
 function workflowFor(side: Side, sinkUrl: string, webhookId: string) {
 	const first =
@@ -248,19 +180,7 @@ async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, what: s
 	}
 }
 
-function post(agent: Agent, url: string, body: Buffer, headers: Record<string, string>): Promise<number> {
-	return new Promise((resolve) => {
-		const req = httpRequest(url, { method: 'POST', agent, headers: { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(body.length) } }, (res) => {
-			res.resume();
-			res.on('end', () => resolve(res.statusCode ?? 0));
-			res.on('error', () => resolve(0));
-		});
-		req.on('error', () => resolve(0));
-		req.end(body);
-	});
-}
-
-async function measure(install: N8nInstall, packageDir: string, side: Side, sink: Sink): Promise<Result> {
+async function measure(install: N8nInstall, packageDir: string, side: Side, sink: StatusSink): Promise<Result> {
 	const webhookId = randomUUID();
 	progress(`${side}: preparing a user folder (import:credentials, import:workflow, publish:workflow)`);
 	const { userFolder } = await prepare(install, packageDir, side, sink.url, webhookId);
@@ -275,65 +195,27 @@ async function measure(install: N8nInstall, packageDir: string, side: Side, sink
 			return response.status !== 404;
 		}, 60_000, 'the production webhook');
 		await sleep(3_000);
-		const bodies = webhookBodies(side);
+		const statuses = signedMetaStatuses(side, TOTAL);
 		sink.reset();
-		const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS > 0 ? CONNECTIONS : Infinity });
 		let peakRss = groupRss(server.pid);
 		const sampler = setInterval(() => (peakRss = Math.max(peakRss, groupRss(server.pid))), 100);
 		progress(`${side}: posting ${TOTAL} signed statuses at ${RATE}/s to n8n ${install.version} (pid ${server.pid})`);
-		const answers: number[] = [];
-		let notOk = 0;
-		let lastAnswerAt = 0;
-		const t0 = performance.now() + 100;
-		const pending: Array<Promise<void>> = [];
-		for (let index = 0; index < TOTAL; index += 1) {
-			const due = t0 + (index * 1000) / RATE;
-			const wait = due - performance.now();
-			if (wait > 1) await sleep(wait);
-			const { body, signature } = bodies[index];
-			pending.push(
-				post(agent, url, body, { 'X-Hub-Signature-256': signature }).then((statusCode) => {
-					const now = performance.now();
-					answers.push(now - due);
-					lastAnswerAt = Math.max(lastAnswerAt, now);
-					if (statusCode !== 200) notOk += 1;
-				}),
-			);
-		}
-		await Promise.all(pending);
-		progress(`${side}: last answer ${((lastAnswerAt - t0) / 1000).toFixed(1)} s after the first post; waiting for the downstream`);
-		const expected = new Set(bodies.map((b) => b.pair));
-		const deadline = performance.now() + DRAIN_SECONDS * 1000;
-		let quietSince = performance.now();
-		let seen = -1;
-		while (performance.now() < deadline) {
-			if (sink.requests !== seen) {
-				seen = sink.requests;
-				quietSince = performance.now();
-			}
-			const complete = [...expected].every((pair) => sink.counts.has(pair));
-			if (complete && performance.now() - quietSince > 3_000) break;
-			await sleep(200);
-		}
+		const posted = await postOnSchedule(
+			statuses.map((status, index) => ({ status, url, dueMs: (index * 1000) / RATE })),
+			CONNECTIONS,
+		);
+		const answers = posted.map((p) => p.answerMs);
+		const notOk = posted.filter((p) => p.statusCode !== 200).length;
+		const lastAnswerAt = performance.now();
+		progress(`${side}: answered; waiting for the downstream`);
+		const expected = new Set(statuses.map((s) => s.pair));
+		await sink.drain(expected, DRAIN_SECONDS * 1000);
 		clearInterval(sampler);
-		agent.destroy();
-		let once = 0;
-		let missing = 0;
-		for (const pair of expected) {
-			const count = sink.counts.get(pair) ?? 0;
-			if (count === 1) once += 1;
-			if (count === 0) missing += 1;
-		}
-		const extra = [...sink.counts.values()].reduce((sum, count) => sum + count, 0) - once;
+		const { once, missing, extra } = sink.tally(expected);
 		return { side, answers, notOk, drainMs: Math.max(0, sink.lastAt - lastAnswerAt), peakRss, expected: expected.size, once, missing, extra };
 	} finally {
 		await server.stop();
 	}
-}
-
-function quantile(values: number[], q: number): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -378,7 +260,7 @@ async function main(): Promise<void> {
 	}
 	progress(`n8n ${install.version} on Node ${install.nodeVersion}, ${cpus().length} CPUs, ${gigabytes(totalmem())}; package from ${packageDir}`);
 	progress(`${TOTAL} status webhooks at ${RATE}/s (${SECONDS} s) to each side`);
-	const sink = new Sink();
+	const sink = new StatusSink();
 	await sink.start();
 	const results: Result[] = [];
 	try {

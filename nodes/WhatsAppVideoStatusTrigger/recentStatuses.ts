@@ -5,19 +5,20 @@
  *
  * - In this process: the last IN_PROCESS pairs, checked and recorded in one synchronous step, so
  *   deliveries handled at the same moment cannot both pass. This is what catches nearly every repeat.
- * - In the workflow's static data, for a repeat that reaches another n8n process or comes after a
- *   restart: the newest PERSISTED pairs as one string of fixed-width digests. n8n loads the static
- *   data with the workflow for every webhook request and saves it after the request when a node
- *   changed it, so its size is a cost of every delivery and each change costs a database write. The
- *   trigger therefore changes it only when pairs it has not written yet exist and it last wrote more
- *   than SAVE_EVERY_MS ago: at most one write a second per process, however many statuses arrive,
- *   and a fixed size however many were ever seen.
+ * - In the workflow's static data, for a repeat that reaches another n8n process (queue mode's
+ *   webhook processors) or comes after a restart: the newest PERSISTED pairs of all processes, oldest
+ *   first, as one string of fixed-width digests. n8n loads the static data with the workflow for
+ *   every webhook request and saves it whole after the request when a node changed it, so its size is
+ *   a cost of every delivery and each change costs a database write. The trigger therefore looks at
+ *   most once every SAVE_EVERY_MS per process, and changes it only when pairs of this process are
+ *   missing from it: those not written yet, and those of the last KEEP_RECENT_MS that another
+ *   process's save has overwritten since (a process saves the copy it loaded when its request began,
+ *   so two processes saving around the same time drop each other's newest pairs; each puts its own
+ *   back within a second). A fixed size however many statuses were ever seen.
  *
- * Limits, on purpose: pairs let through in the last second before a process stops are written with
- * the next delivery that process handles, or not at all if it stops first; a repeat of one of them
- * after a restart, or one that reaches another process before the write, starts a second execution.
- * Two processes writing at the same moment can each drop the other's newest pairs from the stored
- * window (last write wins); each keeps its own in memory.
+ * Limits, on purpose: a repeat that reaches another process before the first process's next look
+ * (about a second), or pairs let through by a process that stops before that look, can start a
+ * second execution.
  */
 import { createHash } from 'node:crypto';
 
@@ -31,8 +32,11 @@ export const IN_PROCESS = 50_000;
 /** Pairs kept in the workflow's static data: 5,000 × 12 characters, 60 kB read with every request. */
 export const PERSISTED = 5_000;
 
-/** The static data is changed (so n8n writes it) at most this often per process. */
+/** Each process looks at the static data (and may change it, so n8n writes it) at most this often. */
 export const SAVE_EVERY_MS = 1_000;
+
+/** A process puts back its pairs of this long ago that another process's save dropped. */
+const KEEP_RECENT_MS = 10_000;
 
 /** The static data field: PERSISTED digests of DIGEST_LENGTH characters, oldest first. */
 export const STORED_FIELD = 'seenStatuses';
@@ -51,34 +55,45 @@ function digest(event: StatusEvent): string {
 class Memory {
 	private readonly seen = new Set<string>();
 
-	/** Insertion order of `seen`, from `head` on. */
+	/** Insertion order of `seen`, from `head` on, and when each was let through. */
 	private order: string[] = [];
+
+	private times: number[] = [];
 
 	private head = 0;
 
-	/** Pairs let through since this process last wrote the static data. */
-	unwritten = 0;
+	/** Index in `order` of the first pair not yet written to the static data. */
+	private firstUnwritten = 0;
 
-	lastWrite = 0;
+	lastLook = -Infinity;
 
 	has(key: string): boolean {
 		return this.seen.has(key);
 	}
 
-	add(key: string): void {
+	add(key: string, now: number): void {
 		this.seen.add(key);
 		this.order.push(key);
-		this.unwritten += 1;
+		this.times.push(now);
 		if (this.order.length - this.head > IN_PROCESS) this.seen.delete(this.order[this.head++]);
+		this.firstUnwritten = Math.max(this.firstUnwritten, this.head);
 		if (this.head > IN_PROCESS) {
 			this.order = this.order.slice(this.head);
+			this.times = this.times.slice(this.head);
+			this.firstUnwritten -= this.head;
 			this.head = 0;
 		}
 	}
 
-	/** The newest `count` pairs, oldest first. */
-	newest(count: number): string[] {
-		return this.order.slice(Math.max(this.head, this.order.length - count));
+	/** The pairs the stored window must hold for this process: all not written yet, and the recent ones. */
+	toKeep(now: number): string[] {
+		let recent = this.order.length;
+		while (recent > this.head && this.times[recent - 1] >= now - KEEP_RECENT_MS) recent -= 1;
+		return this.order.slice(Math.max(this.head, this.order.length - PERSISTED, Math.min(this.firstUnwritten, recent)));
+	}
+
+	markWritten(): void {
+		this.firstUnwritten = this.order.length;
 	}
 }
 
@@ -91,19 +106,17 @@ function storedHas(stored: string, key: string): boolean {
 	return false;
 }
 
-/**
- * The stored window after a write: this process's newest pairs, topped up with the newest of what
- * was stored (which may hold another process's), PERSISTED at most.
- */
-function merged(stored: string, memory: Memory): string {
-	const ours = memory.newest(PERSISTED);
-	const mine = new Set(ours);
-	const theirs: string[] = [];
-	for (let at = stored.length - DIGEST_LENGTH; at >= 0 && theirs.length + ours.length < PERSISTED; at -= DIGEST_LENGTH) {
-		const key = stored.slice(at, at + DIGEST_LENGTH);
-		if (!mine.has(key)) theirs.push(key);
-	}
-	return theirs.reverse().join('') + ours.join('');
+/** The digests in a stored window. */
+function digestsOf(stored: string): Set<string> {
+	const digests = new Set<string>();
+	for (let at = 0; at + DIGEST_LENGTH <= stored.length; at += DIGEST_LENGTH) digests.add(stored.slice(at, at + DIGEST_LENGTH));
+	return digests;
+}
+
+/** The stored window with `missing` appended, trimmed to the newest PERSISTED. */
+function appended(stored: string, missing: string[]): string {
+	const all = stored + missing.join('');
+	return all.slice(Math.max(0, all.length - PERSISTED * DIGEST_LENGTH));
 }
 
 /**
@@ -117,19 +130,25 @@ export function firstSightings(trigger: string, stored: IDataObject, events: Sta
 		memory = new Memory();
 		memories.set(trigger, memory);
 	}
-	const window = typeof stored[STORED_FIELD] === 'string' ? (stored[STORED_FIELD] as string) : '';
+	const saved = stored[STORED_FIELD];
+	// Anything but a string of whole digests (edited by hand, another version's) is started afresh.
+	const window = typeof saved === 'string' && saved.length % DIGEST_LENGTH === 0 ? saved : '';
 	const legacy = Array.isArray(stored[LEGACY_FIELD]) ? new Set(stored[LEGACY_FIELD] as string[]) : undefined;
 	const fresh = events.filter((event) => {
 		const key = digest(event);
 		if (memory.has(key) || storedHas(window, key) || legacy?.has(`${event.messageId}|${event.status}`)) return false;
-		memory.add(key);
+		memory.add(key, now);
 		return true;
 	});
-	if (memory.unwritten > 0 && now - memory.lastWrite >= SAVE_EVERY_MS) {
-		stored[STORED_FIELD] = merged(window, memory);
-		if (legacy) delete stored[LEGACY_FIELD];
-		memory.unwritten = 0;
-		memory.lastWrite = now;
+	if (now - memory.lastLook >= SAVE_EVERY_MS) {
+		memory.lastLook = now;
+		const present = digestsOf(window);
+		const missing = memory.toKeep(now).filter((key) => !present.has(key));
+		if (missing.length > 0 || legacy) {
+			stored[STORED_FIELD] = appended(window, missing);
+			if (legacy) delete stored[LEGACY_FIELD];
+		}
+		memory.markWritten();
 	}
 	return fresh;
 }

@@ -348,6 +348,46 @@ describe('WhatsApp Video Status Trigger', () => {
 			expect(oldest.body).toEqual({ received: 1000, new: 1000 });
 		});
 
+		test(`two processes taking a long campaign's statuses share the stored ${PERSISTED}: a repeat of either's recent statuses is caught after a restart`, async () => {
+			const clock = stoppedClock();
+			const workflow = sharedWorkflow();
+			const first = workflow.startProcess();
+			const second = workflow.startProcess();
+			const batch = (who: string, second: number) => Array.from({ length: 100 }, (_, i) => status(`wamid.${who}-${second}-${i}`, 'delivered'));
+
+			// A minute at 100 statuses a second each: each process has let through more than the stored window holds.
+			for (let s = 0; s < 60; s += 1) {
+				await first.post(statusBody(batch('first', s)));
+				await second.post(statusBody(batch('second', s)));
+				clock.advance(SAVE_EVERY_MS);
+			}
+			const restarted = workflow.startProcess();
+			const repeats = await restarted.post(statusBody([...batch('first', 55), ...batch('second', 55), ...batch('first', 59), ...batch('second', 59)]));
+
+			expect(repeats.body).toEqual({ received: 400, new: 0 });
+			expect(String(workflow.stored()[STORED_FIELD])).toHaveLength(PERSISTED * 12);
+		});
+
+		test('when two processes save at the same moment, the loser of that race puts its statuses back with its next look, a second later', async () => {
+			const clock = stoppedClock();
+			const workflow = sharedWorkflow();
+			const first = workflow.startProcess();
+			const second = workflow.startProcess();
+
+			// Both requests load the same saved copy before either saves: the later save drops the other's status.
+			await Promise.all([first.post(statusBody([status('wamid.F', 'read')])), second.post(statusBody([status('wamid.S', 'read')]))]);
+			const afterTheRace = workflow.startProcess();
+			const lost = await afterTheRace.post(statusBody([status('wamid.F', 'read'), status('wamid.S', 'read')]));
+			clock.advance(SAVE_EVERY_MS);
+			await first.post(statusBody([status('wamid.F2', 'read')]));
+			await second.post(statusBody([status('wamid.S2', 'read')]));
+			const later = workflow.startProcess();
+			const repeats = await later.post(statusBody([status('wamid.F', 'read'), status('wamid.S', 'read'), status('wamid.F2', 'read'), status('wamid.S2', 'read')]));
+
+			expect(lost.body).toEqual({ received: 2, new: 1 });
+			expect(repeats.body).toEqual({ received: 4, new: 0 });
+		});
+
 		test('statuses an earlier version remembered (recentStatuses) are still caught, and that list is replaced at the next write', async () => {
 			const workflow = sharedWorkflow();
 			workflow.database.staticData = JSON.stringify({ 'node:WhatsApp Video Status Trigger': { recentStatuses: ['wamid.OLD|read'] } });
